@@ -1,0 +1,28 @@
+//! # cleanmatch
+//!
+//! A two-party data clean room. Each partner's identifiers are read, normalized and
+//! SHA-256-hashed on their own machine, mapped to ristretto255 and blinded with a secret
+//! scalar; only blinded points cross the relay, sealed end to end. Both partners compute
+//! the same aggregate report (overlap, match rates, breakdowns above a threshold `k`,
+//! lift), and with both partners' consent each may export its own matched rows.
+//!
+//! Which API to use:
+//! - [`normalize`] turns one raw identifier into the bytes both partners hash.
+//! - [`ingest`] streams a CSV or Excel file into rows and guesses column roles;
+//!   [`quality`] summarises it locally.
+//! - [`psi`] is the matching protocol's arithmetic (blind, evaluate, match);
+//!   [`session`] is the whole two-party conversation as a sans-IO state machine.
+//! - [`seal`] derives the room and the end-to-end keys from an invite secret.
+//! - [`report`] computes the shared aggregate report.
+//!
+//! The core performs no I/O: sockets, files and workers live in the command line
+//! (`cli`, `relay`, native only) and in the browser bindings (`wasm`).
+
+pub mod hash;
+pub mod normalize;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;

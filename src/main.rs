@@ -1,0 +1,5 @@
+//! The `cleanmatch` command line: see `cleanmatch --help`.
+
+fn main() -> std::process::ExitCode {
+    cleanmatch::cli::main()
+}
