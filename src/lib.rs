@@ -19,8 +19,11 @@
 //! (`cli`, `relay`, native only) and in the browser bindings (`wasm`).
 
 pub mod hash;
+pub mod manifest;
 pub mod normalize;
 pub mod psi;
+pub mod report;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
