@@ -20,6 +20,10 @@
 
 pub mod hash;
 pub mod normalize;
+pub mod seal;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod relay;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
