@@ -156,6 +156,7 @@ pub struct Session {
     counter: Option<Manifest>,
     agreed: Option<Manifest>,
     party: Option<Party>,
+    early: VecDeque<Message>,
     transmit: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     unacked: VecDeque<(u64, Vec<u8>)>,
@@ -195,6 +196,7 @@ impl Session {
             counter: None,
             agreed: None,
             party: None,
+            early: VecDeque::new(),
             transmit: VecDeque::new(),
             events: VecDeque::new(),
             unacked: VecDeque::new(),
@@ -379,13 +381,19 @@ impl Session {
             Message::Propose(_) | Message::Counter(_) | Message::Confirm(_) => {
                 Err(SessionError::Wire(WireError::Malformed("negotiation message out of turn")))
             }
-            other => {
-                let party = self.party.as_mut().ok_or(SessionError::State(
-                    "the partner sent data before this side started (agree first)",
-                ))?;
-                party.handle(other)?;
-                self.after_party()
-            }
+            other => match self.party.as_mut() {
+                Some(party) => {
+                    party.handle(other)?;
+                    self.after_party()
+                }
+                // The partner may start as soon as it has agreed, before this side's
+                // caller has handed in its records: keep its data until then.
+                None if self.agreed.is_some() => {
+                    self.early.push_back(other);
+                    Ok(())
+                }
+                None => Err(SessionError::State("the partner sent data before both agreed")),
+            },
         }
     }
 
@@ -438,15 +446,17 @@ impl Session {
             return Err(SessionError::State("already started"));
         }
         let secret = Secret::random().map_err(PartyError::from)?;
-        match Party::new(self.side, m, secret, own) {
-            Ok(p) => self.party = Some(p),
-            Err(e) => {
-                let e = SessionError::Party(e);
-                self.fail(&e);
-                return Err(e);
+        let r = Party::new(self.side, m, secret, own).map_err(SessionError::from).and_then(|mut party| {
+            for msg in self.early.drain(..) {
+                party.handle(msg)?;
             }
+            self.party = Some(party);
+            self.after_party()
+        });
+        if let Err(e) = &r {
+            self.fail(e);
         }
-        Ok(())
+        r
     }
 
     /// The next task to compute (with [`Session::secret`]), if any.
