@@ -151,6 +151,7 @@ pub struct Session {
     local: LocalRules,
     handshake: Option<Handshake>,
     hello: Vec<u8>,
+    peer_hello: Option<Vec<u8>>,
     channel: Option<Channel>,
     proposal: Option<Manifest>,
     counter: Option<Manifest>,
@@ -191,6 +192,7 @@ impl Session {
             local,
             handshake: None,
             hello: Vec::new(),
+            peer_hello: None,
             channel: None,
             proposal: None,
             counter: None,
@@ -305,6 +307,10 @@ impl Session {
 
     fn on_hello(&mut self, frame: &[u8]) -> Result<(), SessionError> {
         if self.channel.is_some() {
+            if self.peer_hello.as_deref() == Some(frame) {
+                // The same hello again (resent on a reconnect): nothing new.
+                return Ok(());
+            }
             return Err(SessionError::State(
                 "the partner restarted the session; start again from the invite link",
             ));
@@ -315,6 +321,7 @@ impl Session {
         }
         let h = self.handshake.take().ok_or(SessionError::State("no handshake"))?;
         let channel = h.finish(frame)?;
+        self.peer_hello = Some(frame.to_vec());
         self.events.push_back(Event::Connected { verification_code: channel.verification_code() });
         self.channel = Some(channel);
         if let Some(p) = &self.proposal {
