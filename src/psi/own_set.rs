@@ -72,6 +72,47 @@ impl OwnSet {
         g
     }
 
+    /// The match keys at least one record has, in [`KEYS`] order.
+    pub fn held_keys(&self) -> Vec<String> {
+        let mask = self.records.iter().fold(0u8, |m, r| m | r.1);
+        KEYS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, k)| k.to_string()).collect()
+    }
+
+    /// Records per key, in [`KEYS`] order.
+    pub fn key_counts(&self) -> [u64; KEYS.len()] {
+        let mut counts = [0u64; KEYS.len()];
+        for r in &self.records {
+            for (k, c) in counts.iter_mut().enumerate() {
+                *c += u64::from(r.1 >> k & 1);
+            }
+        }
+        counts
+    }
+
+    /// A copy limited to the agreed keys: records left without any are dropped.
+    pub fn restricted(&self, keys: &[String]) -> OwnSet {
+        let allowed = keys.iter().filter_map(|k| super::key_index(k)).fold(0u8, |m, i| m | 1 << i);
+        if self.records.iter().all(|r| r.1 & !allowed == 0) {
+            return self.clone();
+        }
+        let mut out = OwnSet::new();
+        let mut digests = self.digests.iter();
+        let mut pairs = Vec::with_capacity(KEYS.len());
+        for (g, mask, row) in &self.records {
+            pairs.clear();
+            for k in 0..KEYS.len() {
+                if mask & (1 << k) != 0 {
+                    if let Some(d) = digests.next() {
+                        pairs.push((k, *d));
+                    }
+                }
+            }
+            let label = self.labels.get(usize::from(*g)).map(String::as_str);
+            out.add(*row, label, &pairs, allowed);
+        }
+        out
+    }
+
     /// Records in the set.
     pub fn len(&self) -> usize {
         self.records.len()
