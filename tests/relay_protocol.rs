@@ -252,3 +252,73 @@ async fn wait_until(cond: impl Fn() -> bool) {
     }
     panic!("condition not reached in 5 s");
 }
+
+/// The next frame, past relay messages.
+async fn next_frame(client: &mut RelayClient) -> Vec<u8> {
+    loop {
+        match next(client).await {
+            RelayEvent::Frame(f) => return f,
+            RelayEvent::Closed { code, reason } => panic!("closed {code} {reason}"),
+            _ => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn sealed_channel_over_the_relay_refuses_injected_frames() {
+    use cleanmatch::seal::{frame_kind, FrameKind, Handshake, Invite, SealError};
+
+    let server = start(RelayConfig::default(), None).await;
+    let invite = Invite::generate().unwrap();
+    let joined = Invite::parse(&format!("http://{}/#{}", server.addr, invite.fragment())).unwrap();
+    let mut host = connect(&server, &invite.room_id(), Role::Host).await;
+    assert_eq!(next(&mut host).await, RelayEvent::Waiting);
+    let mut guest = connect(&server, &joined.room_id(), Role::Guest).await;
+    assert_eq!(next(&mut host).await, RelayEvent::PeerJoined);
+    assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
+
+    // Both send their hello on `peer-joined`.
+    let (host_hs, host_hello) = Handshake::start(&invite, Role::Host).unwrap();
+    let (guest_hs, guest_hello) = Handshake::start(&joined, Role::Guest).unwrap();
+    host.send(host_hello).await.unwrap();
+    guest.send(guest_hello).await.unwrap();
+    let at_guest = next_frame(&mut guest).await;
+    let at_host = next_frame(&mut host).await;
+    assert_eq!(frame_kind(&at_guest), Some(FrameKind::Hello));
+    let mut host_ch = host_hs.finish(&at_host).unwrap();
+    let mut guest_ch = guest_hs.finish(&at_guest).unwrap();
+    assert_eq!(host_ch.verification_code(), guest_ch.verification_code());
+
+    let f0 = host_ch.seal(b"chunk 0");
+    let f1 = host_ch.seal(b"chunk 1");
+    host.send(f0.clone()).await.unwrap();
+    assert_eq!(guest_ch.open(&next_frame(&mut guest).await).unwrap(), b"chunk 0");
+
+    // Injected: the same frame again, a flipped bit, a cut-short frame, a frame from ahead.
+    let mut forged = f1.clone();
+    forged[12] ^= 0x20;
+    let f2 = host_ch.seal(b"chunk 2");
+    for (bad, want) in [
+        (f0.clone(), SealError::Replayed { expected: 1, found: 0 }),
+        (forged, SealError::Forged),
+        (f1[..20].to_vec(), SealError::Truncated { len: 20, min: 25 }),
+        (f1[..f1.len() - 3].to_vec(), SealError::Forged),
+        (f2.clone(), SealError::OutOfOrder { expected: 1, found: 2 }),
+    ] {
+        host.send(bad).await.unwrap();
+        assert_eq!(guest_ch.open(&next_frame(&mut guest).await), Err(want));
+    }
+    // None of them moved the channel: the genuine frames still open in order.
+    for (f, want) in [(f1, b"chunk 1"), (f2, b"chunk 2")] {
+        host.send(f).await.unwrap();
+        assert_eq!(guest_ch.open(&next_frame(&mut guest).await).unwrap(), want);
+    }
+    let back = guest_ch.seal_control(b"ack 2");
+    guest.send(back).await.unwrap();
+    assert_eq!(host_ch.open_control(&next_frame(&mut host).await).unwrap(), b"ack 2");
+
+    // A hello made with another invite is refused.
+    let (_, stranger) = Handshake::start(&Invite::generate().unwrap(), Role::Guest).unwrap();
+    let (late_host, _) = Handshake::start(&invite, Role::Host).unwrap();
+    assert_eq!(late_host.finish(&stranger).err(), Some(SealError::HelloNotAuthentic));
+}
