@@ -19,7 +19,9 @@
 //! (`cli`, `relay`, native only) and in the browser bindings (`wasm`).
 
 pub mod hash;
+pub mod ingest;
 pub mod normalize;
+pub mod quality;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
