@@ -20,8 +20,17 @@
 
 pub mod hash;
 pub mod ingest;
+pub mod manifest;
 pub mod normalize;
+pub mod psi;
 pub mod quality;
+pub mod report;
+pub mod seal;
+pub mod session;
+pub mod wire;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod relay;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
