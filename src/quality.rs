@@ -77,6 +77,7 @@ pub struct ColumnReport {
     /// The role used.
     pub role: ColumnRole,
     /// Confidence of the role, 1.0 when chosen by the user.
+    #[serde(serialize_with = "crate::ingest::roles::serialize_confidence")]
     pub confidence: f32,
 }
 

@@ -73,6 +73,12 @@ where
     }
 }
 
+impl Digester for crate::normalize::Preset {
+    fn digest(&self, kind: Kind, raw: &str, default_country: Option<&str>) -> Result<[u8; 32], NormalizeError> {
+        crate::normalize::Preset::digest(self, kind, raw, default_country)
+    }
+}
+
 /// What became of one identifier cell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyStatus {

@@ -7,6 +7,7 @@
 //! The two are combined into one role with a confidence in `0.0..=1.0`; the caller shows
 //! the guess and lets the user override it.
 
+use super::IngestError;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -105,7 +106,16 @@ pub struct ColumnGuess {
     /// The role.
     pub role: ColumnRole,
     /// How sure the guess is, `0.0..=1.0` (1.0 for a role the user chose).
+    #[serde(serialize_with = "serialize_confidence")]
     pub confidence: f32,
+}
+
+/// Writes a confidence with two decimals (`0.98`, not `0.97999996`).
+///
+/// # Errors
+/// Those of the serializer.
+pub fn serialize_confidence<S: serde::Serializer>(c: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((f64::from(*c) * 100.0).round() / 100.0)
 }
 
 /// Header names per role, folded (see [`fold`]). Exact matches score highest.
@@ -167,6 +177,10 @@ pub fn header_role(header: &str) -> Option<(ColumnRole, f32)> {
     let folded = fold(header);
     if folded.is_empty() {
         return None;
+    }
+    // An opt-out flag is read by the suppression step; its yes/no values are not countries.
+    if super::suppression::is_opt_out_header(header) {
+        return Some((ColumnRole::Attribute, 0.9));
     }
     let exact = NAMES.iter().find(|(_, names)| names.contains(&folded.as_str()));
     if let Some((role, _)) = exact {
@@ -310,7 +324,8 @@ fn looks_postal(v: &str) -> bool {
 /// Whether a value is a two-letter country code.
 fn looks_country(v: &str) -> bool {
     let v = v.trim();
-    v.len() == 2 && v.bytes().all(|b| b.is_ascii_alphabetic())
+    // Upper case only: lower-case pairs are as often "no", "ja" or initials.
+    v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 /// Whether a value looks like an identifier (so a row holding it is not a header).
@@ -403,10 +418,11 @@ fn combine(header: Option<(ColumnRole, f32)>, values: Option<(Option<Shape>, f32
         (Some((role, c)), Some(s)) if agrees(role, s) => (role, (c + 0.1 * share).min(0.99)),
         // Header and values disagree: unmistakable values win, else the header does.
         (Some(_), Some(s @ (Shape::Email | Shape::Maid))) => (shape_role(s), 0.6 * share),
-        (Some((role, c)), _) if role.is_identifier() && shape.is_none() => {
-            // The header says identifier but few values look like one.
+        (Some((role, c)), None) if has_shape(role) => {
+            // The header says email, phone or MAID but few values look like one.
             (role, c * 0.6)
         }
+        (Some((role, c)), None) => (role, c),
         (Some((role, c)), _) => (role, c * 0.8),
         (None, Some(s)) => {
             let (base, span) = match s {
@@ -418,6 +434,11 @@ fn combine(header: Option<(ColumnRole, f32)>, values: Option<(Option<Shape>, f32
         }
         (None, None) => (ColumnRole::Attribute, 0.5),
     }
+}
+
+/// Roles whose values have a recognizable shape.
+fn has_shape(role: ColumnRole) -> bool {
+    matches!(role, ColumnRole::Email | ColumnRole::Phone | ColumnRole::Maid | ColumnRole::EmailSha256 | ColumnRole::PhoneSha256)
 }
 
 fn agrees(role: ColumnRole, shape: Shape) -> bool {
@@ -442,9 +463,51 @@ fn shape_role(shape: Shape) -> ColumnRole {
     }
 }
 
+/// Applies user choices `name=role,name=role` to `columns` (confidence 1.0). A column is
+/// named by its header exactly, by its folded header (`e-mail` finds `E-Mail`), or by its
+/// 1-based number.
+///
+/// # Errors
+/// [`IngestError::UnknownColumn`] or [`IngestError::UnknownRole`].
+pub fn apply_overrides(columns: &mut [ColumnGuess], spec: &str) -> Result<(), IngestError> {
+    for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, role) = pair.rsplit_once('=').unwrap_or((pair, ""));
+        let (name, role) = (name.trim(), role.trim());
+        let role = ColumnRole::parse(role).ok_or_else(|| IngestError::UnknownRole { role: role.to_owned() })?;
+        let index = find_column(columns, name).ok_or_else(|| IngestError::UnknownColumn { name: name.to_owned() })?;
+        columns[index].role = role;
+        columns[index].confidence = 1.0;
+    }
+    Ok(())
+}
+
+/// The 0-based index of the column `name` names: its header exactly, its folded header,
+/// or its 1-based number.
+pub fn find_column(columns: &[ColumnGuess], name: &str) -> Option<usize> {
+    let folded = fold(name);
+    columns
+        .iter()
+        .position(|c| c.name == name)
+        .or_else(|| columns.iter().position(|c| !folded.is_empty() && fold(&c.name) == folded))
+        .or_else(|| name.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).filter(|&i| i < columns.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides() {
+        let mut cols: Vec<ColumnGuess> = ["E-Mail", "x"]
+            .iter()
+            .map(|n| ColumnGuess { name: n.to_string(), role: ColumnRole::Attribute, confidence: 0.5 })
+            .collect();
+        assert_eq!(apply_overrides(&mut cols, "e-mail=email_sha256, 2=phone"), Ok(()));
+        assert_eq!(cols[0].role, ColumnRole::EmailSha256);
+        assert_eq!(cols[1].role, ColumnRole::Phone);
+        assert!(matches!(apply_overrides(&mut cols, "zzz=email"), Err(IngestError::UnknownColumn { .. })));
+        assert!(matches!(apply_overrides(&mut cols, "x=mail"), Err(IngestError::UnknownRole { .. })));
+    }
 
     fn role(h: &str) -> Option<ColumnRole> {
         header_role(h).map(|(r, _)| r)

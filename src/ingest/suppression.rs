@@ -59,7 +59,12 @@ const OPT_OUT_NAMES: &[&str] = &[
 
 /// The first column whose header names an opt-out flag.
 pub fn opt_out_column(headers: &[String]) -> Option<usize> {
-    headers.iter().position(|h| OPT_OUT_NAMES.contains(&fold(h).as_str()))
+    headers.iter().position(|h| is_opt_out_header(h))
+}
+
+/// Whether a header names an opt-out flag (`opt_out`, `Unsubscribed`, `do not contact`, ...).
+pub fn is_opt_out_header(header: &str) -> bool {
+    OPT_OUT_NAMES.contains(&fold(header).as_str())
 }
 
 /// Whether an opt-out cell says "opted out": `true`, `yes`, `y`, `1`, `x`, `ja`, `oui`,
