@@ -20,6 +20,7 @@
 
 pub mod hash;
 pub mod normalize;
+pub mod psi;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
