@@ -53,6 +53,7 @@ export class WorkerPool {
   #secret = null;
   #failed = null;
   #chunk;
+  #version = null;
 
   /**
    * Starts the workers and waits until each has instantiated the core.
@@ -78,6 +79,11 @@ export class WorkerPool {
   /** Number of workers. */
   get size() {
     return this.#workers.length;
+  }
+
+  /** The core's crate version, as reported by the workers. */
+  get version() {
+    return this.#version;
   }
 
   /** The error that failed the pool, or null. */
@@ -113,6 +119,7 @@ export class WorkerPool {
       worker.onmessage = (event) => {
         const msg = event.data;
         if (msg.type === 'ready') {
+          this.#version = msg.version;
           this.#idle.push(worker);
           resolve();
         } else if (msg.type === 'fatal') {
@@ -218,12 +225,13 @@ export class WorkerPool {
             }
             output.set(data, start * shape.outSize);
             state.done += count;
-            if (--state.remaining === 0) finish(null);
-            else if (onProgress) {
+            state.remaining--;
+            if (onProgress) {
               const seconds = (performance.now() - started) / 1000;
               const rate = seconds > 0 ? state.done / seconds : 0;
               onProgress({ phase: op, done: state.done, total, rate, eta: rate > 0 ? (total - state.done) / rate : null });
             }
+            if (state.remaining === 0) finish(null);
           },
         });
       }
