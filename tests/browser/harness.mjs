@@ -20,8 +20,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** A temporary www: tests/browser/pages/* at the root, dist/ (the package) under /pkg/. */
-export function prepareWww() {
-  const dist = path.join(root, 'dist');
+export function prepareWww(dist = path.join(root, 'dist')) {
   if (!fs.existsSync(path.join(dist, 'wasm', 'cleanmatch_bg.wasm'))) {
     throw new Error('dist/ has no wasm: run `npm run build` first');
   }
