@@ -30,7 +30,7 @@ export function loadModule(wasmUrl) {
 
 async function compile(url) {
   const response = await fetch(url);
-  if (!response.ok) throw new CleanmatchError('wasm_load', `cannot fetch the wasm core (${response.status} ${url})`);
+  if (!response.ok) throw new CleanmatchError('wasm-load', `cannot fetch the wasm core (${response.status} ${url})`);
   // compileStreaming needs the application/wasm MIME type; fall back for servers without it.
   if (WebAssembly.compileStreaming && response.headers.get('content-type')?.startsWith('application/wasm')) {
     return WebAssembly.compileStreaming(response);
@@ -73,7 +73,7 @@ export class WorkerPool {
 
   constructor(options = {}) {
     this.#chunk = options.chunkSize ?? DEFAULT_CHUNK;
-    if (!Number.isInteger(this.#chunk) || this.#chunk < 1) throw new CleanmatchError('invalid_option', 'chunkSize must be a positive integer');
+    if (!Number.isInteger(this.#chunk) || this.#chunk < 1) throw new CleanmatchError('invalid-option', 'chunkSize must be a positive integer');
   }
 
   /** Number of workers. */
@@ -93,7 +93,7 @@ export class WorkerPool {
 
   async #start(options) {
     const count = options.workers ?? defaultWorkers();
-    if (!Number.isInteger(count) || count < 1) throw new CleanmatchError('invalid_option', 'workers must be a positive integer');
+    if (!Number.isInteger(count) || count < 1) throw new CleanmatchError('invalid-option', 'workers must be a positive integer');
     const module = options.module ?? (await loadModule(options.wasmUrl));
     const starts = [];
     for (let i = 0; i < count; i++) {
@@ -133,12 +133,12 @@ export class WorkerPool {
       worker.onerror = (event) => {
         // Uncaught exception in the worker, or its script failed to load.
         event.preventDefault?.();
-        const err = new CleanmatchError('worker_crashed', `a worker stopped: ${event.message || 'failed to load or crashed'}`);
+        const err = new CleanmatchError('worker-crashed', `a worker stopped: ${event.message || 'failed to load or crashed'}`);
         reject(err);
         this.#fail(err);
       };
       worker.onmessageerror = () => {
-        const err = new CleanmatchError('worker_crashed', 'a worker sent a message that could not be read');
+        const err = new CleanmatchError('worker-crashed', 'a worker sent a message that could not be read');
         reject(err);
         this.#fail(err);
       };
@@ -148,7 +148,7 @@ export class WorkerPool {
 
   /** Replaces the blinding secret (32 bytes, as returned by randomSecret). */
   setSecret(secret) {
-    if (!(secret instanceof Uint8Array) || secret.length !== 32) throw new CleanmatchError('invalid_secret', 'the secret must be a 32-byte Uint8Array');
+    if (!(secret instanceof Uint8Array) || secret.length !== 32) throw new CleanmatchError('invalid-secret', 'the secret must be a 32-byte Uint8Array');
     this.#secret?.fill(0);
     this.#secret = secret.slice();
   }
@@ -182,9 +182,9 @@ export class WorkerPool {
   #run(op, input, shape, { onProgress, signal } = {}, key) {
     if (this.#failed) return Promise.reject(this.#failed);
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    if (!(input instanceof Uint8Array)) return Promise.reject(new CleanmatchError('invalid_input', `${op}: expected a Uint8Array`));
+    if (!(input instanceof Uint8Array)) return Promise.reject(new CleanmatchError('invalid-input', `${op}: expected a Uint8Array`));
     if (shape.inSize && input.length % shape.inSize !== 0) {
-      return Promise.reject(new CleanmatchError('invalid_length', `${op}: input length ${input.length} is not a multiple of ${shape.inSize}`));
+      return Promise.reject(new CleanmatchError('invalid-length', `${op}: input length ${input.length} is not a multiple of ${shape.inSize}`));
     }
     const total = shape.single ? 1 : input.length / shape.inSize;
     const output = new Uint8Array(total * shape.outSize);

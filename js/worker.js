@@ -46,7 +46,7 @@ self.onmessage = async (event) => {
     // A trap (a Rust panic aborts as `unreachable`) leaves the instance in an undefined
     // state: the pool must stop using this worker, so it is fatal, not a task error.
     if (err instanceof WebAssembly.RuntimeError) {
-      self.postMessage({ type: 'fatal', error: { code: 'wasm_trap', message: `the wasm core stopped: ${err.message}` } });
+      self.postMessage({ type: 'fatal', error: { code: 'wasm-trap', message: `the wasm core stopped: ${err.message}` } });
       self.close();
       return;
     }

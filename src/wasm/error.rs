@@ -1,7 +1,7 @@
 //! The one place where core errors become JavaScript errors.
 //!
 //! Each becomes a JS `Error` whose `message` is the core error's `Display` text and whose
-//! `code` is a stable snake_case string (listed in docs/interfaces.md, "## JS API"); some
+//! `code` is a stable kebab-case string, the style of `SessionError::code` (listed in docs/interfaces.md, "## JS API"); some
 //! carry structured fields (e.g. `index` for an invalid point). Messages never contain
 //! identifiers or key material, because the core errors never do.
 
@@ -48,10 +48,10 @@ impl From<PsiError> for CoreError {
     fn from(e: PsiError) -> CoreError {
         let code = match &e {
             PsiError::Randomness => "randomness",
-            PsiError::InvalidSecret => "invalid_secret",
-            PsiError::UnknownKey => "unknown_key",
-            PsiError::Length { .. } => "invalid_length",
-            PsiError::InvalidPoint { .. } => "invalid_point",
+            PsiError::InvalidSecret => "invalid-secret",
+            PsiError::UnknownKey => "unknown-key",
+            PsiError::Length { .. } => "invalid-length",
+            PsiError::InvalidPoint { .. } => "invalid-point",
         };
         let err = CoreError::new(code, &e);
         match e {

@@ -98,9 +98,9 @@ test('an invalid point rejects with a coded error and the pool stays usable', as
     pool.close();
     return { error, keyError, okLen: ok.length };
   });
-  assert.equal(r.error.code, 'invalid_point');
+  assert.equal(r.error.code, 'invalid-point');
   assert.equal(r.error.name, 'CleanmatchError');
-  assert.equal(r.keyError, 'unknown_key');
+  assert.equal(r.keyError, 'unknown-key');
   assert.equal(r.okLen, 64);
 });
 
@@ -116,9 +116,9 @@ test('a crashing worker rejects every pending operation and fails the pool', asy
     const later = await settle(pool.evaluate(randomBytes(32)));
     return { results, later, failed: pool.failed?.code };
   });
-  assert.deepEqual(r.results, ['worker_crashed', 'worker_crashed']);
-  assert.equal(r.later, 'worker_crashed');
-  assert.equal(r.failed, 'worker_crashed');
+  assert.deepEqual(r.results, ['worker-crashed', 'worker-crashed']);
+  assert.equal(r.later, 'worker-crashed');
+  assert.equal(r.failed, 'worker-crashed');
 });
 
 test('an aborted operation rejects with code aborted', async () => {
