@@ -30,7 +30,7 @@ const opt = (name) => {
 };
 
 // Measured in docs/performance.md: see there before changing a default.
-const DEFAULT_SIMD = false;
+const DEFAULT_SIMD = true;
 const DEFAULT_BITS = '32';
 
 const envBool = (v) => (v === undefined ? undefined : v === '1' || v === 'true');
