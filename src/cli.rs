@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod matching;
 pub mod normalize;
 pub mod serve;
+pub mod tasks;
 
 /// cleanmatch: find the customers two partners share without either handing over its file.
 #[derive(Parser, Debug)]

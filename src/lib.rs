@@ -19,8 +19,16 @@
 //! (`cli`, `relay`, native only) and in the browser bindings (`wasm`).
 
 pub mod hash;
+pub mod manifest;
 pub mod normalize;
 pub mod psi;
+pub mod report;
+pub mod seal;
+pub mod session;
+pub mod wire;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod relay;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -1,8 +1,38 @@
 //! Identifier normalization: one raw value in, the exact bytes both partners hash out.
 //!
-//! (Interface fixed by the skeleton; the rules are filled in by the normalization work.)
+//! Matching only works if both partners turn `"  Jane.Doe+promo@GMail.com "` and
+//! `"janedoe@gmail.com"` into the same bytes, the way the ad platforms their hashed
+//! lists come from do. A [`Preset`] names a set of [`Rules`] (`uid2`, `google`, `meta`,
+//! `pair`, `plain`, or custom ones); [`Preset::normalize`] applies them to one value of
+//! one [`Kind`] and [`Preset::digest`] returns the SHA-256 both partners feed into the
+//! matching protocol.
+//!
+//! ```
+//! use cleanmatch::normalize::{Kind, Preset};
+//!
+//! let google = Preset::named("google").ok_or("no such preset")?;
+//! let email = google.normalize(Kind::Email, "  Jefferson.Loves.Hiking@GMail.com ", None)?;
+//! assert_eq!(email, "jeffersonloveshiking@gmail.com");
+//! let phone = google.normalize(Kind::Phone, "(800) 555-0100", Some("US"))?;
+//! assert_eq!(phone, "+18005550100");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Every function here is pure and total: a bad value is an error, never a panic.
+//! See `docs/normalization.md` for the rules and the reasons behind them.
 
 use serde::{Deserialize, Serialize};
+
+mod email;
+mod hashed;
+mod maid;
+mod name;
+mod phone;
+mod postal;
+pub mod rules;
+mod text;
+
+pub use rules::{Rules, RULES_VERSION};
 
 /// What an identifier is. `Sha256` is an already-hashed value (of a normalized email or
 /// phone), validated and passed through.
@@ -53,6 +83,10 @@ pub enum NormalizeError {
     Empty,
     /// A rule refused the value; the text says which rule, never the value.
     Invalid(&'static str),
+    /// A phone number without a country code, and no default country was given.
+    NoCountryCode,
+    /// The default country is not an ISO 3166-1 alpha-2 code we know.
+    UnknownCountry,
 }
 
 impl core::fmt::Display for NormalizeError {
@@ -60,8 +94,109 @@ impl core::fmt::Display for NormalizeError {
         match self {
             NormalizeError::Empty => f.write_str("empty"),
             NormalizeError::Invalid(why) => f.write_str(why),
+            NormalizeError::NoCountryCode => f.write_str("no country code and no default country"),
+            NormalizeError::UnknownCountry => f.write_str("unknown default country"),
         }
     }
 }
 
 impl std::error::Error for NormalizeError {}
+
+/// A named set of normalization [`Rules`]. Both partners must use presets with the same
+/// [`fingerprint`](Preset::fingerprint), or their digests will not match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preset {
+    name: String,
+    rules: Rules,
+}
+
+impl Preset {
+    /// The names of the built-in presets, in a stable order.
+    pub const NAMES: [&'static str; 5] = ["uid2", "google", "meta", "pair", "plain"];
+
+    /// A built-in preset by name (`uid2`, `google`, `meta`, `pair`, `plain`), or `None`.
+    pub fn named(name: &str) -> Option<Preset> {
+        let rules = match name {
+            "uid2" => Rules::uid2(),
+            "google" => Rules::google(),
+            "meta" => Rules::meta(),
+            "pair" => Rules::pair(),
+            "plain" => Rules::plain(),
+            _ => return None,
+        };
+        Some(Preset { name: name.to_string(), rules })
+    }
+
+    /// A preset with configurable rules, e.g. a built-in preset's rules with one change.
+    pub fn custom(name: impl Into<String>, rules: Rules) -> Preset {
+        Preset { name: name.into(), rules }
+    }
+
+    /// The preset's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The rules the preset applies.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// A short hex fingerprint (16 hex digits: the first 8 bytes of a SHA-256) of the
+    /// rules and [`RULES_VERSION`]. The name is not covered: two presets with the same
+    /// rules produce the same digests, so they share a fingerprint.
+    pub fn fingerprint(&self) -> String {
+        let digest = crate::hash::sha256(self.rules.canonical_encoding().as_bytes());
+        crate::hash::to_hex(&digest[..8])
+    }
+
+    /// Normalizes one raw value of `kind`.
+    ///
+    /// `default_country` (ISO 3166-1 alpha-2, e.g. `"US"`) is only used for phone
+    /// numbers written without a country code.
+    ///
+    /// # Errors
+    /// [`NormalizeError::Empty`] for a blank value; [`NormalizeError::Invalid`] when a
+    /// rule refuses it (the message names the rule, never the value);
+    /// [`NormalizeError::NoCountryCode`] for a national phone number without a default
+    /// country; [`NormalizeError::UnknownCountry`] for an unknown default country.
+    pub fn normalize(&self, kind: Kind, raw: &str, default_country: Option<&str>) -> Result<String, NormalizeError> {
+        let r = &self.rules;
+        match kind {
+            Kind::Email => email::normalize(&r.email, raw),
+            Kind::Phone => phone::normalize(&r.phone, raw, default_country),
+            Kind::Name => name::normalize(&r.name, raw),
+            Kind::Postal => postal::normalize(&r.postal, raw),
+            Kind::Maid => maid::normalize(&r.maid, raw),
+            Kind::Sha256 => hashed::decode(&r.sha256, raw).map(|d| crate::hash::to_hex(&d)),
+        }
+    }
+
+    /// The 32 bytes both partners match on: SHA-256 of the normalized value, except for
+    /// [`Kind::Sha256`], where it is the decoded digest itself (so a partner holding only
+    /// `sha256(normalized email)` matches one holding the email).
+    ///
+    /// # Errors
+    /// As [`Preset::normalize`].
+    pub fn digest(&self, kind: Kind, raw: &str, default_country: Option<&str>) -> Result<[u8; 32], NormalizeError> {
+        match kind {
+            Kind::Sha256 => hashed::decode(&self.rules.sha256, raw),
+            _ => self.normalize(kind, raw, default_country).map(|n| crate::hash::sha256(n.as_bytes())),
+        }
+    }
+
+    /// [`Preset::normalize`] and [`Preset::digest`] in one pass, for callers that show
+    /// the normalized value and match on the digest.
+    ///
+    /// # Errors
+    /// As [`Preset::normalize`].
+    pub fn normalize_and_digest(&self, kind: Kind, raw: &str, default_country: Option<&str>) -> Result<(String, [u8; 32]), NormalizeError> {
+        if kind == Kind::Sha256 {
+            let digest = hashed::decode(&self.rules.sha256, raw)?;
+            return Ok((crate::hash::to_hex(&digest), digest));
+        }
+        let normalized = self.normalize(kind, raw, default_country)?;
+        let digest = crate::hash::sha256(normalized.as_bytes());
+        Ok((normalized, digest))
+    }
+}

@@ -39,10 +39,14 @@
 //! ```
 
 mod error;
+mod own_set;
+mod party;
 mod secret;
 mod shuffle;
 
 pub use error::PsiError;
+pub use own_set::{OwnSet, ALL};
+pub use party::{Op, Party, PartyError, Progress, Task, CHUNK};
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};
 

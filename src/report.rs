@@ -1,0 +1,193 @@
+//! The aggregate report both partners compute and confirm (DESIGN §3 step 5).
+//!
+//! Each side holds its partner's records double-blinded with their structure (which
+//! keys each record has, its group) and its own values double-blinded without their
+//! structure (in `aggregate` mode they come back shuffled within each group). So each
+//! side computes the figures *about its partner's records* ([`View`], via
+//! [`ViewBuilder`]): how many matched, per key, per group and per cell (partner group ×
+//! own group). A record matches if any of its keys matches; it counts once. The two
+//! views are exchanged and assembled into one [`Report`] in host orientation, whose
+//! hash both sides compare.
+//!
+//! Privacy: every count under the threshold `k` is replaced by `None` ("< k") before a
+//! view leaves its side, so neither page can show a suppressed figure.
+
+mod lift;
+mod view;
+
+pub use lift::Lift;
+pub use view::{MergedGroups, OwnIndex, ViewBuilder, OTHER};
+
+use crate::manifest::{Manifest, Mode, Side};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A count, or `None` where it is under the threshold and suppressed.
+pub type Count = Option<u64>;
+
+/// Figures about one side's records for one match key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyFigures {
+    /// The key (`email`, `phone`, ...).
+    pub key: String,
+    /// Records that have this key.
+    pub records: u64,
+    /// Of those, records whose value of this key matched.
+    pub matched: Count,
+}
+
+/// Figures about one group of one side's records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupFigures {
+    /// The group label (groups under `k` are merged into `(other)`).
+    pub label: String,
+    /// Records in the group.
+    pub records: u64,
+    /// Records in the group that matched.
+    pub matched: Count,
+}
+
+/// Matched records of one side in one (own group, partner group) cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cell {
+    /// The group of the records counted.
+    pub group: String,
+    /// The partner group they matched into.
+    pub partner_group: String,
+    /// Records counted.
+    pub matched: Count,
+}
+
+/// Everything known about one side's records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    /// Records the side sent.
+    pub records: u64,
+    /// Records that matched at least one partner record.
+    pub matched: Count,
+    /// Per match key.
+    pub by_key: Vec<KeyFigures>,
+    /// Per group of this side.
+    pub groups: Vec<GroupFigures>,
+    /// Per (this side's group, partner group).
+    pub cells: Vec<Cell>,
+}
+
+/// The figures both sides hash: host and guest views in host orientation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Protocol version.
+    pub version: u32,
+    /// Hex SHA-256 of the agreed manifest.
+    pub manifest_hash: String,
+    /// The mode.
+    pub mode: Mode,
+    /// The threshold.
+    pub k: u32,
+    /// About the host's records (computed by the guest).
+    pub host: View,
+    /// About the guest's records (computed by the host).
+    pub guest: View,
+}
+
+/// The shared report: the hashed figures plus what is derived from them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The hashed figures.
+    pub figures: Figures,
+    /// Hex SHA-256 of the canonical JSON of `figures`.
+    pub report_hash: String,
+    /// Campaign lift, for the measurement template.
+    pub lift: Option<Lift>,
+}
+
+impl Report {
+    /// Assembles the report from both views.
+    pub fn assemble(manifest: &Manifest, host: View, guest: View) -> Report {
+        let figures = Figures {
+            version: manifest.version,
+            manifest_hash: hex(&manifest.hash()),
+            mode: manifest.mode,
+            k: manifest.k,
+            host,
+            guest,
+        };
+        let json = serde_json::to_string(&figures).unwrap_or_default();
+        let report_hash = hex(&Sha256::digest(json.as_bytes()));
+        let lift = manifest.measurement.as_ref().and_then(|m| {
+            let view = match m.side {
+                Side::Host => &figures.host,
+                Side::Guest => &figures.guest,
+            };
+            let find = |label: &str| view.groups.iter().find(|g| g.label == label);
+            Some(Lift::compute(find(&m.exposed)?, find(&m.control)?))
+        });
+        Report { figures, report_hash, lift }
+    }
+
+    /// The report from one side's point of view, as the command line prints it:
+    /// `own_records`, `partner_records`, `own_matched`, `partner_matched`, `by_kind`,
+    /// `cells`, `report_hash`, and the full figures.
+    pub fn for_side(&self, side: Side) -> serde_json::Value {
+        let (own, partner) = match side {
+            Side::Host => (&self.figures.host, &self.figures.guest),
+            Side::Guest => (&self.figures.guest, &self.figures.host),
+        };
+        let by_kind: serde_json::Map<String, serde_json::Value> = own
+            .by_key
+            .iter()
+            .map(|k| {
+                let p = partner.by_key.iter().find(|p| p.key == k.key);
+                (
+                    k.key.clone(),
+                    serde_json::json!({
+                        "own_records": k.records,
+                        "own_matched": k.matched,
+                        "partner_records": p.map(|p| p.records),
+                        "partner_matched": p.and_then(|p| p.matched),
+                    }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "side": side,
+            "mode": self.figures.mode,
+            "k": self.figures.k,
+            "own_records": own.records,
+            "partner_records": partner.records,
+            "own_matched": own.matched,
+            "partner_matched": partner.matched,
+            "own_match_rate": rate(own.matched, own.records),
+            "partner_match_rate": rate(partner.matched, partner.records),
+            "by_kind": by_kind,
+            "own_groups": own.groups,
+            "partner_groups": partner.groups,
+            "cells": own.cells,
+            "partner_cells": partner.cells,
+            "lift": self.lift,
+            "manifest_hash": self.figures.manifest_hash,
+            "report_hash": self.report_hash,
+        })
+    }
+}
+
+/// `matched / records`, or `None` if suppressed or empty.
+pub fn rate(matched: Count, records: u64) -> Option<f64> {
+    match matched {
+        Some(m) if records > 0 => Some(m as f64 / records as f64),
+        _ => None,
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use core::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;
