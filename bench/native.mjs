@@ -1,40 +1,33 @@
-// The native core: `cleanmatch bench --n N` (release build) prints per-operation timings
-// as JSON. Its exact fields belong to the lead's subcommand, so this reads it loosely:
-// any object whose key names an operation and that holds a per-element figure.
+// The native core: `cleanmatch bench --n N --ops M` (release build) prints JSON with
+// per-operation microseconds on one core (`us_per_op.blind`, `us_per_op.evaluate`) and
+// an in-process two-party run on all cores (`two_party.seconds`, `two_party.wire_bytes`,
+// which includes the protocol's framing).
 import { spawnSync } from 'node:child_process';
 
 export function runNative(root, n) {
-  const r = spawnSync('cargo', ['run', '--quiet', '--release', '--', 'bench', '--n', String(n)], {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 26,
+  const ops = Math.min(n, 20000);
+  const r = spawnSync('cargo', ['run', '--quiet', '--release', '--', 'bench', '--n', String(n), '--ops', String(ops)], {
+    cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'],
   });
-  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').at(-1) || `exit ${r.status}` };
-  const text = r.stdout.trim();
+  if (r.status !== 0) return { error: `cleanmatch bench failed (exit ${r.status})` };
+  let json;
   try {
-    return { json: JSON.parse(text) };
+    json = JSON.parse(r.stdout.trim());
   } catch {
-    // One JSON object per line is also fine.
-    try {
-      return { json: text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
-    } catch {
-      return { error: `could not parse the JSON of cleanmatch bench: ${text.slice(0, 200)}` };
-    }
+    return { error: `could not parse the JSON of cleanmatch bench: ${r.stdout.slice(0, 200)}` };
   }
-}
-
-/** Finds the per-element microseconds of an operation (`blind`, `evaluate`) in the JSON. */
-export function perElementUs(json, op) {
-  let found = null;
-  const visit = (v, path) => {
-    if (found !== null || v === null || typeof v !== 'object') return;
-    for (const [k, x] of Object.entries(v)) {
-      const p = `${path}.${k}`.toLowerCase();
-      if (typeof x === 'number' && p.includes(op) && /(per_element|per_elem|per_op|per_item)?_?(us|µs|micros)/.test(k) && /per|each|elem|op/.test(p)) {
-        found = x;
-        return;
-      }
-      visit(x, p);
-    }
+  const us = json.us_per_op ?? {};
+  const two = json.two_party ?? {};
+  if (two.overlap !== undefined && two.overlap !== n - Math.floor(n / 2)) {
+    return { error: `native run found ${two.overlap} shared records, expected ${n - Math.floor(n / 2)}` };
+  }
+  return {
+    json,
+    perBlindUs: us.blind ?? null,
+    perEvaluateUs: us.evaluate ?? null,
+    total: two.seconds !== undefined ? two.seconds * 1000 : null,
+    bytes: two.wire_bytes ?? null,
+    wallPerElementUs: two.seconds !== undefined ? (two.seconds * 1e6) / 4 / n : null,
+    workers: json.cores,
   };
-  visit(json, '');
-  return found;
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { launchBrowser, openPage, prepareWww, root, startServer } from '../tests/browser/harness.mjs';
 import { startStaticServer } from '../tests/browser/static-server.mjs';
 import { sides } from './data.mjs';
-import { perElementUs, runNative } from './native.mjs';
+import { runNative } from './native.mjs';
 import { runPsiJs } from './psijs.mjs';
 import { table } from './table.mjs';
 
@@ -52,11 +52,9 @@ try {
     fs.writeFileSync(path.join(www, `b-${n}.bin`), data.b);
 
     if (!has('--no-native')) {
-      console.error('bench: native');
+      console.error('bench: native (cargo run --release -- bench)');
       const native = runNative(root, n);
-      results.push({ name: 'native', n, ...native,
-        perBlindUs: native.json ? perElementUs(native.json, 'blind') : null,
-        perEvaluateUs: native.json ? perElementUs(native.json, 'evaluate') : null });
+      results.push({ ...native, name: native.workers ? `native ${native.workers}c` : 'native', n });
     }
 
     const page = await openPage(browser, `${server.url}/bench.html`);
