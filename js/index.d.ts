@@ -1,0 +1,166 @@
+// cleanmatch: a two-party data clean room in the browser. Both partners' identifiers are
+// normalized, hashed and blinded on their own machines (WebAssembly in Web Workers); only
+// blinded points cross the relay, sealed end to end; both get the same aggregate report.
+//
+// Typical use (host):
+//
+//   import { createCollaboration } from 'cleanmatch';
+//   const c = await createCollaboration({ relay: 'wss://relay.example/v1/rooms' });
+//   share(c.inviteUrl);                                  // the partner opens this link
+//   const { verificationCode } = await c.connected;      // compare on the phone
+//   const quality = await c.addFile(fileInput.files[0]); // streamed, never uploaded
+//   c.on('progress', (p) => bar.value = p.done / p.total);
+//   await c.accept();                                    // after reviewing c.manifest
+//   const report = await c.report;
+
+export { WorkerPool, createPool, loadModule } from './pool.js';
+export type { PoolOptions, OperationOptions } from './pool.js';
+
+/**
+ * Every error this package raises or rejects with. `code` is stable (kebab-case):
+ * - input: `invalid-option`, `invalid-input`, `invalid-length`, `invalid-secret`, `unknown-key`;
+ * - partner / protocol: `invalid-point`, `protocol`, `seal`, `manifest`, `version-mismatch`,
+ *   `preset-mismatch`, `no-shared-key`, `set-too-small`, `set-too-large`, `report-mismatch`,
+ *   `partner-aborted`;
+ * - environment: `wasm-load`, `wasm-trap`, `worker-crashed`, `randomness`, `relay`;
+ * - lifecycle: `aborted`, `closed`, `state`, `not-implemented`, `internal`.
+ * Messages are readable and never contain identifiers or keys.
+ */
+export declare class CleanmatchError extends Error {
+  readonly name: 'CleanmatchError';
+  readonly code: string;
+  /** For `invalid-point`: the position of the first bad point in its batch. */
+  readonly index?: number;
+}
+
+/** The core's version. */
+export declare function version(): Promise<string>;
+
+/** Where the work is; `done`/`total` count records (read) or elements (others). */
+export interface Progress {
+  phase: 'read' | 'blind' | 'send' | 'evaluate' | 'match' | 'report' | 'secret';
+  done: number;
+  total: number;
+  /** Elements per second so far. */
+  rate: number;
+  /** Seconds left at the current rate, or null before the first chunk. */
+  eta: number | null;
+}
+
+export type MatchKey = 'email' | 'phone' | 'name' | 'postal' | 'maid';
+export type Preset = 'uid2' | 'google' | 'meta' | 'pair' | 'plain';
+export type Mode = 'aggregate' | 'audience';
+/** What a column holds; `ignore` keeps it out of matching (it may still be a breakdown). */
+export type ColumnRole = MatchKey | 'email_sha256' | 'phone_sha256' | 'group' | 'ignore';
+
+export interface CollaborationOptions {
+  /** The relay's rooms endpoint, e.g. `wss://portal.example/v1/rooms`. */
+  relay: string | URL;
+  /** Worker count for blinding; default hardwareConcurrency capped at 8. */
+  workers?: number;
+  /** Overrides for bundlers/CDNs that move the package's files. */
+  wasmUrl?: string | URL;
+  workerUrl?: string | URL;
+  /** Aborting ends the collaboration (both sides see `partner-aborted` / `aborted`). */
+  signal?: AbortSignal;
+}
+
+export interface ManifestProposal {
+  preset?: Preset;
+  mode?: Mode;
+  /** Minimum cell size; the stricter side wins. Default 50. */
+  k?: number;
+  keys?: MatchKey[];
+  minRecords?: number;
+  maxRecords?: number;
+  /** Breakdown column (aggregate mode only). */
+  group?: string | null;
+  purpose?: string;
+}
+
+export interface CreateOptions extends CollaborationOptions {
+  manifest?: ManifestProposal;
+  /** Page the invite link points to; default the current page without its fragment. */
+  inviteBase?: string | URL;
+}
+
+export interface JoinOptions extends CollaborationOptions {
+  /** The invite link, or just its `#k=…` fragment. */
+  invite: string | URL;
+}
+
+/** The agreed terms, as both sides see them. */
+export interface Manifest extends Required<Omit<ManifestProposal, 'group'>> {
+  version: number;
+  presetFingerprint: string;
+  group: string | null;
+  /** Hash every later message is bound to. */
+  hash: string;
+}
+
+export interface ManifestReview {
+  manifest: Manifest;
+  /** Host: what the guest tightened (empty when accepted as proposed). */
+  changes: string[];
+}
+
+export interface FileOptions {
+  /** Column name → role; default: the detected roles (see the quality report). */
+  columns?: Record<string, ColumnRole>;
+  preset?: Preset;
+  /** ISO 3166 alpha-2 country for phone numbers without a country code. */
+  defaultCountry?: string;
+  /** Records to remove first (opt-outs), same columns as the file. */
+  suppression?: Blob;
+}
+
+/** Local only: never sent to the partner. */
+export interface QualityReport {
+  rows: number;
+  columns: { name: string; role: ColumnRole; detected: ColumnRole | null }[];
+  byKind: Partial<Record<MatchKey, { valid: number; invalid: number; duplicate: number; invalidExamples: string[] }>>;
+}
+
+export interface Report {
+  ownRecords: number;
+  partnerRecords: number;
+  ownMatched: number;
+  partnerMatched: number;
+  /** ownMatched / ownRecords. */
+  matchRate: number;
+  byKind: Partial<Record<MatchKey, { ownMatched: number; partnerMatched: number }>>;
+  /** Breakdown cells; `count` is null when suppressed (under k). */
+  cells: { own: string; partner: string; count: number | null }[];
+  /** Equal on both sides. */
+  reportHash: string;
+}
+
+export type CollaborationState = 'waiting' | 'connected' | 'reviewing' | 'agreed' | 'running' | 'finished' | 'failed';
+
+export interface Collaboration {
+  readonly side: 'host' | 'guest';
+  /** Host: the link to send to the partner (the secret is in the fragment). Guest: null. */
+  readonly inviteUrl: string | null;
+  readonly state: CollaborationState;
+  /** Resolves when the sealed channel is up; show the code on both pages. */
+  readonly connected: Promise<{ verificationCode: string }>;
+  /** Streams the file through the core (never uploaded); resolves to the local quality report. */
+  addFile(file: Blob | ReadableStream<Uint8Array>, options?: FileOptions): Promise<QualityReport>;
+  /** Guest: the host's proposal. Host: the guest's answer (tightened or as proposed). */
+  readonly manifest: Promise<ManifestReview>;
+  /** Accepts the manifest (the guest may tighten it: higher k, fewer keys). */
+  accept(changes?: Partial<ManifestProposal>): Promise<Manifest>;
+  /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
+  readonly report: Promise<Report>;
+  /** Audience mode, after the report: this side's matched rows as CSV (injection-safe). */
+  downloadAudience(): Promise<Blob>;
+  /** Subscribes; returns the unsubscribe function. */
+  on(type: 'progress', listener: (p: Progress) => void): () => void;
+  on(type: 'state', listener: (s: CollaborationState) => void): () => void;
+  on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
+  /** Ends the run on both sides; pending promises reject with `aborted`. */
+  cancel(reason?: string): void;
+}
+
+export declare function createCollaboration(options: CreateOptions): Promise<Collaboration>;
+export declare function joinCollaboration(options: JoinOptions): Promise<Collaboration>;
