@@ -7,6 +7,7 @@ use std::process::ExitCode;
 pub mod bench;
 pub mod inspect;
 pub mod matching;
+pub mod records;
 pub mod normalize;
 pub mod serve;
 pub mod tasks;

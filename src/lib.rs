@@ -18,6 +18,7 @@
 //! The core performs no I/O: sockets, files and workers live in the command line
 //! (`cli`, `relay`, native only) and in the browser bindings (`wasm`).
 
+pub mod export;
 pub mod hash;
 pub mod ingest;
 pub mod manifest;

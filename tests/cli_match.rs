@@ -1,0 +1,137 @@
+//! Two native parties complete a match through the real `cleanmatch serve` on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cleanmatch");
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    Server { child, addr }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cleanmatch-cli-match-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_csv(path: &Path, header: &str, rows: impl Iterator<Item = String>) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(f, "{header}").unwrap();
+    for r in rows {
+        writeln!(f, "{r}").unwrap();
+    }
+}
+
+/// Runs host and guest; returns (host report, guest report) as JSON.
+fn run_match(server: &Server, host: &[&str], guest: &[&str]) -> (serde_json::Value, serde_json::Value) {
+    let relay = format!("ws://{}", server.addr);
+    let mut h = Command::new(BIN)
+        .args(["match", "--relay", &relay, "--host", "--yes"])
+        .args(host)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(h.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let invite = first.strip_prefix("invite ").expect("first line is the invite").trim().to_string();
+    assert!(invite.starts_with(&format!("http://{}/#k=", server.addr)), "{invite}");
+    let g = Command::new(BIN).args(["match", "--invite", &invite, "--yes"]).args(guest).output().unwrap();
+    assert!(g.status.success(), "guest failed: {}", String::from_utf8_lossy(&g.stderr));
+    let mut rest = String::new();
+    out.read_line(&mut rest).unwrap();
+    assert!(h.wait().unwrap().success());
+    (serde_json::from_str(&rest).unwrap(), serde_json::from_slice(&g.stdout).unwrap())
+}
+
+#[test]
+fn two_terminals_match_in_both_modes() {
+    let dir = temp_dir("modes");
+    let host = dir.join("host.csv");
+    let guest = dir.join("guest.tsv");
+    // Host: 3000 customers with email and phone; guest: 2500, half of them known to the
+    // host by email (mixed case and spaces), 100 by phone only.
+    write_csv(&host, "Email,Phone,Region", (0..3000).map(|i| {
+        format!("user{i}@example.com,+1 212 555 {:04},{}", i, if i % 2 == 0 { "east" } else { "west" })
+    }));
+    write_csv(&guest, "E-Mail\tTelefon\tSegment", (1500..4000).map(|i| {
+        if i < 1600 {
+            format!("nobody{i}@example.org\t(212) 555-{:04}\tgold", i)
+        } else {
+            format!("  User{i}@EXAMPLE.com \t\t{}", if i % 3 == 0 { "gold" } else { "silver" })
+        }
+    }));
+    let server = serve();
+    let h = host.to_str().unwrap();
+    let g = guest.to_str().unwrap();
+    let (a, b) = run_match(
+        &server,
+        &["--file", h, "--group", "Region", "--default-country", "US", "--k", "20"],
+        &["--file", g, "--group", "Segment", "--default-country", "US"],
+    );
+    assert_eq!(a["report_hash"], b["report_hash"]);
+    assert_eq!(a["own_records"], 3000);
+    assert_eq!(a["partner_records"], 2500);
+    assert_eq!(a["own_matched"], 1500, "{a}");
+    assert_eq!(b["own_matched"], 1500);
+    assert_eq!(a["k"], 50, "the guest's default k = 50 is stricter and wins");
+    assert_eq!(a["by_kind"]["phone"]["own_matched"], 100);
+    assert!(a["cells"].as_array().unwrap().len() >= 2);
+
+    // Audience: each side writes its own matched rows, CSV-injection safe.
+    let out = dir.join("audience.csv");
+    let (a, b) = run_match(
+        &server,
+        &["--file", h, "--mode", "audience", "--default-country", "US", "--audience-out", out.to_str().unwrap()],
+        &["--file", g, "--mode", "audience", "--default-country", "US"],
+    );
+    assert_eq!(a["report_hash"], b["report_hash"]);
+    assert_eq!(a["audience_rows_written"], 1500);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("Email,Phone,Region\r\n"));
+    assert_eq!(text.lines().count(), 1501);
+    assert!(text.contains("user1500@example.com,\"'+1 212 555 1500\",east"), "phones starting with + are neutralized");
+}
+
+#[test]
+fn wrong_and_used_invites_say_what_happened() {
+    let server = serve();
+    let dir = temp_dir("invites");
+    let file = dir.join("f.csv");
+    write_csv(&file, "email", (0..100).map(|i| format!("u{i}@example.com")));
+    let f = file.to_str().unwrap();
+    let bad = Command::new(BIN).args(["match", "--invite", "http://127.0.0.1:1/#k=short", "--file", f]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("copied whole"), "{}", String::from_utf8_lossy(&bad.stderr));
+    // A valid-looking invite for a room with no host.
+    let orphan = format!("http://{}/#k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", server.addr);
+    let none = Command::new(BIN).args(["match", "--invite", &orphan, "--file", f]).output().unwrap();
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("host is not connected"), "{}", String::from_utf8_lossy(&none.stderr));
+}
