@@ -21,6 +21,7 @@
 pub mod export;
 pub mod hash;
 pub mod ingest;
+pub mod loader;
 pub mod manifest;
 pub mod normalize;
 pub mod psi;

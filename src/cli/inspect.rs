@@ -76,7 +76,7 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Why inspecting failed: the file could not be read, or the core refused it.
 #[derive(Debug)]
-pub(super) enum Failure {
+enum Failure {
     Io(io::Error),
     Ingest(IngestError),
 }
@@ -104,7 +104,7 @@ impl From<IngestError> for Failure {
 
 /// Streams `path` through the core: `setup` builds the row consumer once the file's shape
 /// is known (after the first chunk, or at the end for a workbook), `each` feeds it rows.
-pub(super) fn read_file<T>(
+fn read_file<T>(
     path: &Path,
     sheet: Option<&str>,
     mut setup: impl FnMut(&Sniff) -> Result<T, IngestError>,
@@ -165,7 +165,7 @@ fn inspect(args: &Args, preset: Preset, suppression: Option<Suppression>) -> Res
 
 /// Reads a suppression file: every valid identifier of every row, in whatever identifier
 /// columns its roles guess finds.
-pub(super) fn read_suppression(path: &Path, preset: &Preset, default_country: Option<&str>) -> Result<Suppression, Failure> {
+fn read_suppression(path: &Path, preset: &Preset, default_country: Option<&str>) -> Result<Suppression, Failure> {
     let setup = |sniff: &Sniff| {
         let roles: Vec<_> = sniff.columns.iter().map(|c| c.role).collect();
         let extractor = RecordExtractor::new(&roles, preset.clone(), default_country, None)?;

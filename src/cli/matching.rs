@@ -105,15 +105,13 @@ async fn run_async(args: Args) -> Result<(), String> {
         other => return Err(format!("unknown mode '{other}' (aggregate or audience)")),
     };
     eprintln!("reading {} ...", args.file.display());
-    let loaded = super::records::load(&super::records::LoadOptions {
-        file: args.file.clone(),
-        preset: args.preset.clone(),
-        default_country: args.default_country.clone(),
+    let options = crate::loader::LoadOptions {
         columns: args.columns.clone(),
         group: args.group.clone(),
-        suppress: args.suppress.clone(),
+        default_country: args.default_country.clone(),
         sheet: args.sheet.clone(),
-    })?;
+    };
+    let loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
     eprintln!("{}", loaded.summary());
     let local = LocalRules {
         min_k: args.k,
