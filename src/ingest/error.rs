@@ -30,6 +30,8 @@ pub enum IngestError {
     RowTooLong {
         /// 1-based row (record) number.
         row: u64,
+        /// 1-based column being read when the limit was passed.
+        column: usize,
         /// The limit in bytes.
         limit: usize,
     },
@@ -83,16 +85,17 @@ impl core::fmt::Display for IngestError {
             IngestError::EmptyFile => f.write_str("the file is empty"),
             IngestError::BinaryFile { kind } => write!(
                 f,
-                "this is a {} file, not a CSV or spreadsheet export",
+                "this is a {}, not a CSV or spreadsheet export",
                 kind.as_str()
             ),
             IngestError::FieldTooLong { row, column, limit } => write!(
                 f,
                 "row {row}, column {column}: field longer than {limit} bytes (an unclosed quote?)"
             ),
-            IngestError::RowTooLong { row, limit } => {
-                write!(f, "row {row}: longer than {limit} bytes (an unclosed quote?)")
-            }
+            IngestError::RowTooLong { row, column, limit } => write!(
+                f,
+                "row {row}: longer than {limit} bytes, passed in column {column} (an unclosed quote?)"
+            ),
             IngestError::TooManyColumns { row, limit } => {
                 write!(f, "row {row}: more than {limit} columns")
             }
