@@ -68,6 +68,24 @@ fn feed(bytes: &[u8], sizes: &[usize]) {
     while ingest.next_row().is_some() {}
 }
 
+#[test]
+fn past_crashes_stay_fixed() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/crashes");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for sizes in [&[1usize][..], &[7], &[4096], &[1 << 20], &[3, 1, 250]] {
+            feed(&bytes, sizes);
+        }
+        n += 1;
+    }
+    assert!(n > 0, "no crash fixtures found in {}", dir.display());
+}
+
 /// Byte soup biased towards the characters that drive the parser.
 fn soup() -> impl Strategy<Value = Vec<u8>> {
     let byte = prop_oneof![

@@ -158,5 +158,7 @@ mod tests {
         text.push_str(dec.decode(&[], true));
         assert_eq!(text, "Zoë,€");
         assert!(!dec.had_replacements());
+        // Ending twice is harmless (encoding_rs alone would panic).
+        assert_eq!(dec.decode(b"more", true), "");
     }
 }
