@@ -452,3 +452,6 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
     }
     w
 }
+
+#[cfg(test)]
+mod tests;
