@@ -171,6 +171,16 @@ fn workbook() {
 }
 
 #[test]
+fn opendocument_workbook() {
+    let r = read(&fixture("workbook.ods")).unwrap();
+    assert_eq!(r.sniff.format, FileFormat::Ods);
+    assert_eq!(r.sniff.sheets, ["Kunden"]);
+    assert_eq!(fields(&r), [["ann@example.de", "+49 30 1234567"], ["bob@example.de", "49307654321"]]);
+    let roles: Vec<ColumnRole> = r.sniff.columns.iter().map(|c| c.role).collect();
+    assert_eq!(roles, [ColumnRole::Email, ColumnRole::Phone]);
+}
+
+#[test]
 fn truncated_workbook() {
     let e = read(&fixture("truncated.xlsx")).err();
     assert!(matches!(e, Some(IngestError::InvalidSpreadsheet { format: "xlsx", .. })), "{e:?}");
