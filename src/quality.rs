@@ -209,7 +209,7 @@ pub struct Inspector<D> {
     names: Vec<String>,
     report: QualityReport,
     default_country: Option<String>,
-    seen_keys: BTreeMap<MatchKey, Seen>,
+    seen_keys: Seen,
     seen_records: Seen,
     groups: HashMap<String, u64>,
 }
@@ -272,7 +272,7 @@ impl<D: Digester> Inspector<D> {
             names,
             report,
             default_country: default_country.map(str::to_ascii_uppercase),
-            seen_keys: BTreeMap::new(),
+            seen_keys: Seen::default(),
             seen_records: Seen::default(),
             groups: HashMap::new(),
         })
@@ -337,7 +337,8 @@ impl<D: Digester> Inspector<D> {
             }
         }
         for (key, digest) in &ex.record.keys {
-            if !self.seen_keys.entry(*key).or_default().insert(prefix(digest)) {
+            // One set for all keys (the key mixed in) rather than one per key: less memory.
+            if !self.seen_keys.insert(key_fingerprint(*key, digest)) {
                 self.report.kinds.entry(key.as_str()).or_default().duplicate += 1;
             }
         }
@@ -375,13 +376,14 @@ impl<D: Digester> Inspector<D> {
     }
 }
 
+/// 64 bits standing for one (key, digest) pair.
+fn key_fingerprint(key: MatchKey, digest: &[u8; 32]) -> u64 {
+    prefix(digest) ^ (key as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// An order-independent fingerprint of a record's keys.
 fn record_fingerprint(record: &Record) -> u64 {
-    let mut keys: Vec<u64> = record
-        .keys
-        .iter()
-        .map(|(k, d)| prefix(d) ^ (*k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-        .collect();
+    let mut keys: Vec<u64> = record.keys.iter().map(|(k, d)| key_fingerprint(*k, d)).collect();
     keys.sort_unstable();
     keys.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, k| (h ^ k).wrapping_mul(0x0100_0000_01b3).rotate_left(31))
 }
