@@ -1,3 +1,5 @@
+#![allow(clippy::panic)] // a test reports failure by panicking
+
 use super::*;
 use crate::ingest::{Ingest, IngestOptions};
 use crate::normalize::Preset;
