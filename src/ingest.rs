@@ -255,12 +255,8 @@ impl Ingest {
         if buf.len() < min {
             return None;
         }
-        let third_line_end = buf
-            .iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b'\n' || b == b'\r')
-            .nth(2)
-            .map(|(i, _)| i + 1);
+        let third_line_end =
+            buf.iter().enumerate().filter(|(_, &b)| b == b'\n' || b == b'\r').nth(2).map(|(i, _)| i + 1);
         let cap = self.opts.limits.max_row_bytes.saturating_add(min);
         match third_line_end {
             Some(end) => Some(end.max(min).min(cap)),

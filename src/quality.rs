@@ -430,8 +430,12 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
         let share = percent(p.assumed_country, present);
         if p.assumed_country > 0 && share >= 5 {
             w.push(match default_country {
-                Some(cc) => format!("{share}% of phones have no country code; assumed {cc} unless the row has a country"),
-                None => format!("{share}% of phones have no country code and no default country was given (--default-country)"),
+                Some(cc) => {
+                    format!("{share}% of phones have no country code; assumed {cc} unless the row has a country")
+                }
+                None => format!(
+                    "{share}% of phones have no country code and no default country was given (--default-country)"
+                ),
             });
         }
     }

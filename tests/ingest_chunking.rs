@@ -27,11 +27,18 @@ fn tricky() -> Vec<u8> {
 
 #[test]
 fn same_result_for_any_chunking() {
-    let files = [tricky(), fixture("utf16le_bom_tab.txt"), fixture("quoted.csv"), fixture("workbook.xlsx"), fixture("cp1252.csv")];
+    let files = [
+        tricky(),
+        fixture("utf16le_bom_tab.txt"),
+        fixture("quoted.csv"),
+        fixture("workbook.xlsx"),
+        fixture("cp1252.csv"),
+    ];
     for (f, bytes) in files.iter().enumerate() {
         let base = read_with(bytes, 1 << 20, IngestOptions::default()).unwrap_or_else(|e| panic!("file {f}: {e:?}"));
         for chunk in [1, 7, 4096] {
-            let r = read_with(bytes, chunk, IngestOptions::default()).unwrap_or_else(|e| panic!("file {f}, chunk {chunk}: {e:?}"));
+            let r = read_with(bytes, chunk, IngestOptions::default())
+                .unwrap_or_else(|e| panic!("file {f}, chunk {chunk}: {e:?}"));
             assert_eq!(r.rows, base.rows, "chunk {chunk}");
             assert_eq!(r.stats, base.stats, "chunk {chunk}");
             assert_eq!(r.sniff.headers, base.sniff.headers, "chunk {chunk}");

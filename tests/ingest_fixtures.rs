@@ -4,9 +4,7 @@
 
 mod ingest_support;
 
-use cleanmatch::ingest::{
-    BinaryKind, ColumnRole, FileFormat, IngestError, IngestOptions, Limits, TextEncoding,
-};
+use cleanmatch::ingest::{BinaryKind, ColumnRole, FileFormat, IngestError, IngestOptions, Limits, TextEncoding};
 use ingest_support::{fields, fixture, read, read_with};
 
 const ROWS: [[&str; 5]; 3] = [
@@ -148,7 +146,10 @@ fn binary_files() {
     for (name, kind) in cases {
         assert_eq!(read(&fixture(name)).err(), Some(IngestError::BinaryFile { kind }), "{name}");
         // Fed byte by byte, the error is the same.
-        assert_eq!(read_with(&fixture(name), 1, IngestOptions::default()).err(), Some(IngestError::BinaryFile { kind }));
+        assert_eq!(
+            read_with(&fixture(name), 1, IngestOptions::default()).err(),
+            Some(IngestError::BinaryFile { kind })
+        );
     }
 }
 
@@ -199,7 +200,8 @@ fn long_lines() {
     for i in 0..100 {
         bytes.extend_from_slice(format!("u{i}@example.com,fine\n").as_bytes());
     }
-    let opts = IngestOptions { limits: Limits { max_field_bytes: 256, ..Limits::default() }, ..IngestOptions::default() };
+    let opts =
+        IngestOptions { limits: Limits { max_field_bytes: 256, ..Limits::default() }, ..IngestOptions::default() };
     assert_eq!(read_with(&bytes, 7, opts).err(), Some(IngestError::FieldTooLong { row: 2, column: 2, limit: 256 }));
 }
 

@@ -143,10 +143,8 @@ fn zip_format(head: &[u8]) -> FileFormat {
         return FileFormat::Binary(BinaryKind::Zip);
     };
     if name == b"mimetype" {
-        let spreadsheet = head
-            .windows(b"opendocument.spreadsheet".len())
-            .take(200)
-            .any(|w| w == b"opendocument.spreadsheet");
+        let spreadsheet =
+            head.windows(b"opendocument.spreadsheet".len()).take(200).any(|w| w == b"opendocument.spreadsheet");
         return if spreadsheet { FileFormat::Ods } else { FileFormat::Binary(BinaryKind::Zip) };
     }
     let ooxml = name == b"[Content_Types].xml"
@@ -194,10 +192,7 @@ fn looks_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
-        .count();
+    let controls = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)).count();
     controls * 10 > head.len().max(1)
 }
 

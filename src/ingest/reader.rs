@@ -219,10 +219,7 @@ mod tests {
     fn limits() {
         let limits = Limits { max_field_bytes: 8, max_row_bytes: 16, max_columns: 3 };
         let mut r = CsvReader::new(b',', limits);
-        assert_eq!(
-            r.push(b"a\n\"0123456789"),
-            Err(IngestError::FieldTooLong { row: 2, column: 1, limit: 8 })
-        );
+        assert_eq!(r.push(b"a\n\"0123456789"), Err(IngestError::FieldTooLong { row: 2, column: 1, limit: 8 }));
         let mut r = CsvReader::new(b',', limits);
         assert_eq!(r.push(b"a,b,c,d\n"), Err(IngestError::TooManyColumns { row: 1, limit: 3 }));
         let mut r = CsvReader::new(b',', limits);

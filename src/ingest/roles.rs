@@ -177,7 +177,10 @@ fn combine(header: Option<(ColumnRole, f32)>, values: Option<(Option<Shape>, f32
 
 /// Roles whose values have a recognizable shape.
 fn has_shape(role: ColumnRole) -> bool {
-    matches!(role, ColumnRole::Email | ColumnRole::Phone | ColumnRole::Maid | ColumnRole::EmailSha256 | ColumnRole::PhoneSha256)
+    matches!(
+        role,
+        ColumnRole::Email | ColumnRole::Phone | ColumnRole::Maid | ColumnRole::EmailSha256 | ColumnRole::PhoneSha256
+    )
 }
 
 fn agrees(role: ColumnRole, shape: Shape) -> bool {
