@@ -209,7 +209,7 @@ pub struct Inspector<D> {
     names: Vec<String>,
     report: QualityReport,
     default_country: Option<String>,
-    seen_keys: Seen,
+    seen_keys: BTreeMap<MatchKey, Seen>,
     seen_records: Seen,
     groups: HashMap<String, u64>,
 }
@@ -272,7 +272,7 @@ impl<D: Digester> Inspector<D> {
             names,
             report,
             default_country: default_country.map(str::to_ascii_uppercase),
-            seen_keys: Seen::default(),
+            seen_keys: BTreeMap::new(),
             seen_records: Seen::default(),
             groups: HashMap::new(),
         })
@@ -337,8 +337,9 @@ impl<D: Digester> Inspector<D> {
             }
         }
         for (key, digest) in &ex.record.keys {
-            // One set for all keys (the key mixed in) rather than one per key: less memory.
-            if !self.seen_keys.insert(key_fingerprint(*key, digest)) {
+            // A set per key: each grows (and rehashes) on its own, which keeps the peak
+            // lower than one set of all keys would.
+            if !self.seen_keys.entry(*key).or_default().insert(prefix(digest)) {
                 self.report.kinds.entry(key.as_str()).or_default().duplicate += 1;
             }
         }
