@@ -6,6 +6,8 @@
 mod ingest_support;
 
 use cleanmatch::ingest::{Ingest, IngestOptions};
+use cleanmatch::normalize::Preset;
+use cleanmatch::quality::Inspector;
 use ingest_support::{fixture, read_with};
 use proptest::prelude::*;
 
@@ -52,14 +54,30 @@ fn same_result_for_any_chunking() {
     assert_eq!(base.stats.ragged_rows, 8_000);
 }
 
-/// Feeds bytes in the given chunk sizes; only asserts that nothing panics and that the
-/// result is an `Ok` or a typed error.
+/// Feeds bytes in the given chunk sizes through the reader and the quality inspector (with
+/// the real `uid2` preset); only asserts that nothing panics and that the result is an
+/// `Ok` or a typed error.
 fn feed(bytes: &[u8], sizes: &[usize]) {
     let mut ingest = Ingest::new(IngestOptions {
         limits: cleanmatch::ingest::Limits { max_field_bytes: 512, max_row_bytes: 1024, max_columns: 64 },
         sniff_bytes: 256,
         ..IngestOptions::default()
     });
+    let preset = Preset::named("uid2").unwrap_or_else(|| panic!("uid2 preset"));
+    let mut inspector: Option<Option<Inspector<Preset>>> = None;
+    let mut drain = |ingest: &mut Ingest| {
+        if inspector.is_none() {
+            if let Some(sniff) = ingest.sniff() {
+                let group = (!sniff.columns.is_empty()).then_some(0);
+                inspector = Some(Inspector::new(sniff, &sniff.columns, preset.clone(), Some("US"), group, None).ok());
+            }
+        }
+        while let Some(row) = ingest.next_row() {
+            if let Some(Some(ins)) = &mut inspector {
+                ins.add(&row);
+            }
+        }
+    };
     let mut pos = 0;
     let mut i = 0;
     while pos < bytes.len() {
@@ -67,12 +85,17 @@ fn feed(bytes: &[u8], sizes: &[usize]) {
         if ingest.push(&bytes[pos..pos + n]).is_err() {
             return;
         }
-        while ingest.next_row().is_some() {}
+        drain(&mut ingest);
         pos += n;
         i += 1;
     }
-    let _ = ingest.finish();
-    while ingest.next_row().is_some() {}
+    if ingest.finish().is_ok() {
+        drain(&mut ingest);
+    }
+    if let Some(Some(ins)) = inspector {
+        let report = ins.finish(ingest.stats());
+        assert!(serde_json::to_string(&report).is_ok());
+    }
 }
 
 #[test]
@@ -103,6 +126,20 @@ fn soup() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(byte, 0..2048)
 }
 
+/// A cell that is nearly an identifier: real shapes mixed with junk and quoting.
+fn cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z.+]{0,8}@[a-z]{1,6}\\.[a-z]{2,3}",
+        "\\+?[0-9 ()-]{0,18}",
+        "[0-9a-f]{64}",
+        "[A-Za-z0-9+/]{43}=",
+        "[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}",
+        "[A-Z]{2}",
+        "\\PC{0,12}",
+        "\"[^\"]{0,6}\"",
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
 
@@ -127,6 +164,17 @@ proptest! {
             }
             (a, b) => prop_assert_eq!(a.err(), b.err()),
         }
+    }
+
+    #[test]
+    fn inspector_never_panics(rows in prop::collection::vec(prop::collection::vec(cell(), 0..9), 0..40), sep in prop::sample::select(vec![",", ";", "\t", "|"]), chunk in 1usize..100) {
+        let mut text = ["email", "phone", "first_name", "last_name", "zip", "country", "maid", "email_sha256"].join(sep);
+        text.push('\n');
+        for row in rows {
+            text.push_str(&row.join(sep));
+            text.push_str("\r\n");
+        }
+        feed(text.as_bytes(), &[chunk]);
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub fn looks_sha256(v: &str) -> bool {
     (v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         || (v.len() == 44
             && v.ends_with('=')
-            && v[..43].bytes().all(|b| b.is_ascii_alphanumeric() || b"+/-_".contains(&b)))
+            && v.as_bytes()[..43].iter().copied().all(|b| b.is_ascii_alphanumeric() || b"+/-_".contains(&b)))
 }
 
 /// Whether a value is a MAID: a UUID, `8-4-4-4-12` hex digits.
