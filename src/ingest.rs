@@ -246,29 +246,34 @@ impl Ingest {
         Ok(())
     }
 
-    /// Sniffing wants `sniff_bytes` holding at least a few line ends, so the header and
-    /// some rows are whole; a head of very long lines is sniffed at the row limit.
+    /// Sniffing looks at a window of the head: at least `sniff_bytes`, extended to hold
+    /// three line ends so a header and some rows are whole (up to the row limit). The window
+    /// depends only on the bytes, never on how they were chunked, so every decision made
+    /// from it is the same for any chunking. `None`: not enough bytes yet.
+    fn sniff_window(&self, buf: &[u8]) -> Option<usize> {
+        let min = self.opts.sniff_bytes.max(1);
+        if buf.len() < min {
+            return None;
+        }
+        let third_line_end =
+            buf.iter().enumerate().filter(|(_, &b)| b == b'\n' || b == b'\r').nth(2).map(|(i, _)| i + 1);
+        let cap = self.opts.limits.max_row_bytes.saturating_add(min);
+        match third_line_end {
+            Some(end) => Some(end.max(min).min(cap)),
+            None if buf.len() >= cap => Some(cap),
+            None => None,
+        }
+    }
+
     fn head_is_enough(&self) -> bool {
         let State::Head(buf) = &self.state else { return false };
-        if buf.len() < self.opts.sniff_bytes {
-            return false;
-        }
-        let line_ends = buf.iter().filter(|&&b| b == b'\n' || b == b'\r').take(3).count();
-        line_ends >= 3 || buf.len() > self.opts.limits.max_row_bytes + self.opts.sniff_bytes
+        self.sniff_window(buf).is_some()
     }
 
     fn finish_inner(&mut self, state: State) -> Result<(), IngestError> {
         match state {
             State::Head(buf) => self.start(buf, true)?,
-            State::Text { mut decoder, mut reader } => {
-                let text = decoder.decode(&[], true);
-                reader.push(text.as_bytes())?;
-                reader.finish()?;
-                self.check_encoding |= decoder.had_replacements();
-                self.state = State::Text { decoder, reader };
-                self.drain_reader();
-                self.state = State::Done;
-            }
+            State::Text { decoder, reader } => self.finish_text(decoder, reader)?,
             State::Sheet(format, buf) => self.open_sheet(format, &buf)?,
             State::SheetRows(_) | State::Done => return Err(IngestError::Finished),
         }
@@ -295,16 +300,20 @@ impl Ingest {
                 }
             }
             FileFormat::Text => {
-                let encoding = decode::detect(&head, complete);
+                let window = self.sniff_window(&head).unwrap_or(head.len()).min(head.len());
+                let (sniffed, rest) = head.split_at(window);
+                // Whole file in the window: its end is known, so a cut character is an error.
+                let whole = complete && rest.is_empty();
+                let encoding = decode::detect(sniffed, whole);
                 let mut decoder = TextDecoder::new(encoding);
-                let text = decoder.decode(&head, complete).to_owned();
-                if complete && text.trim().is_empty() {
+                let text = decoder.decode(sniffed, whole).to_owned();
+                if whole && text.trim().is_empty() {
                     return Err(IngestError::EmptyFile);
                 }
-                let delimiter = self.opts.delimiter.unwrap_or_else(|| dialect::sniff_delimiter(&text, complete));
+                let delimiter = self.opts.delimiter.unwrap_or_else(|| dialect::sniff_delimiter(&text, whole));
                 let mut reader = CsvReader::new(delimiter, self.opts.limits);
                 reader.push(text.as_bytes())?;
-                if complete {
+                if whole {
                     reader.finish()?;
                 }
                 self.check_encoding = decoder.had_replacements();
@@ -312,11 +321,31 @@ impl Ingest {
                 while let Some(row) = reader.pop() {
                     first.push(row);
                 }
-                self.state = if complete { State::Done } else { State::Text { decoder, reader } };
+                self.state = State::Text { decoder, reader };
                 self.begin(first, format, Some(encoding), Some(char::from(delimiter)), Vec::new(), None);
+                if !rest.is_empty() {
+                    self.push_inner(rest)?;
+                }
+                if complete {
+                    if let State::Text { decoder, reader } = core::mem::replace(&mut self.state, State::Done) {
+                        self.finish_text(decoder, reader)?;
+                    }
+                }
                 Ok(())
             }
         }
+    }
+
+    /// Flushes the decoder and the reader at the end of a text file.
+    fn finish_text(&mut self, mut decoder: TextDecoder, mut reader: CsvReader) -> Result<(), IngestError> {
+        let text = decoder.decode(&[], true);
+        reader.push(text.as_bytes())?;
+        reader.finish()?;
+        self.check_encoding |= decoder.had_replacements();
+        self.state = State::Text { decoder, reader };
+        self.drain_reader();
+        self.state = State::Done;
+        Ok(())
     }
 
     fn open_sheet(&mut self, format: FileFormat, bytes: &[u8]) -> Result<(), IngestError> {

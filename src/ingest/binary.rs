@@ -63,18 +63,18 @@ impl BinaryKind {
             BinaryKind::Png => "PNG image",
             BinaryKind::Jpeg => "JPEG image",
             BinaryKind::Gif => "GIF image",
-            BinaryKind::Pdf => "PDF",
-            BinaryKind::Zip => "ZIP archive (not a spreadsheet)",
-            BinaryKind::Gzip => "gzip-compressed",
-            BinaryKind::Bzip2 => "bzip2-compressed",
-            BinaryKind::Xz => "xz-compressed",
-            BinaryKind::Zstd => "zstd-compressed",
+            BinaryKind::Pdf => "PDF document",
+            BinaryKind::Zip => "ZIP archive that is not a spreadsheet",
+            BinaryKind::Gzip => "gzip-compressed file",
+            BinaryKind::Bzip2 => "bzip2-compressed file",
+            BinaryKind::Xz => "xz-compressed file",
+            BinaryKind::Zstd => "zstd-compressed file",
             BinaryKind::SevenZip => "7-Zip archive",
             BinaryKind::Rar => "RAR archive",
-            BinaryKind::Parquet => "Parquet",
+            BinaryKind::Parquet => "Parquet file",
             BinaryKind::Sqlite => "SQLite database",
             BinaryKind::Executable => "program (executable)",
-            BinaryKind::Unknown => "binary (not text)",
+            BinaryKind::Unknown => "binary file",
         }
     }
 }
@@ -143,10 +143,8 @@ fn zip_format(head: &[u8]) -> FileFormat {
         return FileFormat::Binary(BinaryKind::Zip);
     };
     if name == b"mimetype" {
-        let spreadsheet = head
-            .windows(b"opendocument.spreadsheet".len())
-            .take(200)
-            .any(|w| w == b"opendocument.spreadsheet");
+        let spreadsheet =
+            head.windows(b"opendocument.spreadsheet".len()).take(200).any(|w| w == b"opendocument.spreadsheet");
         return if spreadsheet { FileFormat::Ods } else { FileFormat::Binary(BinaryKind::Zip) };
     }
     let ooxml = name == b"[Content_Types].xml"
@@ -194,10 +192,7 @@ fn looks_binary(head: &[u8]) -> bool {
     if head.contains(&0) {
         return true;
     }
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
-        .count();
+    let controls = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)).count();
     controls * 10 > head.len().max(1)
 }
 

@@ -84,6 +84,8 @@ pub struct TextDecoder {
     decoder: Decoder,
     out: String,
     replaced: bool,
+    // encoding_rs panics if a finished decoder is used again; ending twice must not.
+    finished: bool,
 }
 
 impl TextDecoder {
@@ -95,17 +97,30 @@ impl TextDecoder {
         } else {
             encoding.new_decoder_without_bom_handling()
         };
-        TextDecoder { decoder, out: String::new(), replaced: false }
+        TextDecoder { decoder, out: String::new(), replaced: false, finished: false }
     }
 
     /// Decodes the next chunk (`last` for the end of the file) and returns its text,
-    /// valid until the next call. Malformed bytes become U+FFFD.
+    /// valid until the next call. Malformed bytes become U+FFFD. After the `last` call,
+    /// further calls return nothing.
     pub fn decode(&mut self, chunk: &[u8], last: bool) -> &str {
         self.out.clear();
-        let need = self.decoder.max_utf8_buffer_length(chunk.len()).unwrap_or(chunk.len() * 3 + 16);
-        self.out.reserve(need);
-        let (_, _, replaced) = self.decoder.decode_to_string(chunk, &mut self.out, last);
-        self.replaced |= replaced;
+        if self.finished {
+            return &self.out;
+        }
+        let mut input = chunk;
+        loop {
+            let need = self.decoder.max_utf8_buffer_length(input.len()).unwrap_or(input.len().saturating_mul(3) + 16);
+            self.out.reserve(need);
+            let (result, read, replaced) = self.decoder.decode_to_string(input, &mut self.out, last);
+            self.replaced |= replaced;
+            input = &input[read..];
+            // The reservation makes OutputFull unexpected; looping covers it anyway.
+            if result == encoding_rs::CoderResult::InputEmpty {
+                break;
+            }
+        }
+        self.finished = last;
         &self.out
     }
 
@@ -143,5 +158,7 @@ mod tests {
         text.push_str(dec.decode(&[], true));
         assert_eq!(text, "Zoë,€");
         assert!(!dec.had_replacements());
+        // Ending twice is harmless (encoding_rs alone would panic).
+        assert_eq!(dec.decode(b"more", true), "");
     }
 }

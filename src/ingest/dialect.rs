@@ -79,8 +79,8 @@ fn mode_of(counts: &[usize]) -> Option<(usize, f64)> {
 }
 
 /// Whether the first of `rows` is a header. A value that looks like an email, phone, hash
-/// or MAID says no; a known column name says yes; otherwise a first row with no digits
-/// above columns whose values have digits says yes.
+/// or MAID says no; a known column name says yes; a number says no; otherwise a first row
+/// above a column whose values mostly have digits where its own cell has none says yes.
 pub fn detect_header(rows: &[Vec<String>]) -> bool {
     let Some(first) = rows.first() else { return true };
     if first.iter().any(|f| looks_identifier(f)) {
@@ -90,7 +90,12 @@ pub fn detect_header(rows: &[Vec<String>]) -> bool {
         return true;
     }
     let has_digit = |s: &str| s.bytes().any(|b| b.is_ascii_digit());
-    if first.iter().any(|f| has_digit(f)) {
+    // A number in the first row is data; a name with a digit (`address2`) is not.
+    let is_number = |s: &str| {
+        let s = s.trim();
+        has_digit(s) && s.bytes().all(|b| b.is_ascii_digit() || b",.-+ ".contains(&b))
+    };
+    if first.iter().any(|f| is_number(f)) {
         return false;
     }
     let rest = &rows[1..];
@@ -101,7 +106,7 @@ pub fn detect_header(rows: &[Vec<String>]) -> bool {
     (0..first.len()).any(|c| {
         let below: Vec<&str> = rest.iter().filter_map(|r| r.get(c)).map(String::as_str).collect();
         let with_digits = below.iter().filter(|v| has_digit(v)).count();
-        !below.is_empty() && with_digits * 2 > below.len()
+        !below.is_empty() && with_digits * 2 > below.len() && !first.get(c).is_some_and(|f| has_digit(f))
     })
 }
 
@@ -126,6 +131,7 @@ mod tests {
         assert!(detect_header(&rows(&[&["E-Mail", "Telefon"], &["a@b.de", "0301234567"]])));
         assert!(!detect_header(&rows(&[&["a@b.de", "0301234567"], &["c@d.de", "0307654321"]])));
         assert!(detect_header(&rows(&[&["foo", "bar"], &["x1", "22"], &["y", "33"]])));
-        assert!(!detect_header(&rows(&[&["x1", "22"], &["y", "33"]])));
+        assert!(!detect_header(&rows(&[&["x", "22"], &["y", "33"]])));
+        assert!(detect_header(&rows(&[&["street1", "spend"], &["Main St", "12.50"]])));
     }
 }

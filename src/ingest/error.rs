@@ -30,6 +30,8 @@ pub enum IngestError {
     RowTooLong {
         /// 1-based row (record) number.
         row: u64,
+        /// 1-based column being read when the limit was passed.
+        column: usize,
         /// The limit in bytes.
         limit: usize,
     },
@@ -81,25 +83,21 @@ impl core::fmt::Display for IngestError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             IngestError::EmptyFile => f.write_str("the file is empty"),
-            IngestError::BinaryFile { kind } => write!(
-                f,
-                "this is a {} file, not a CSV or spreadsheet export",
-                kind.as_str()
-            ),
-            IngestError::FieldTooLong { row, column, limit } => write!(
-                f,
-                "row {row}, column {column}: field longer than {limit} bytes (an unclosed quote?)"
-            ),
-            IngestError::RowTooLong { row, limit } => {
-                write!(f, "row {row}: longer than {limit} bytes (an unclosed quote?)")
+            IngestError::BinaryFile { kind } => {
+                write!(f, "this is a {}, not a CSV or spreadsheet export", kind.as_str())
+            }
+            IngestError::FieldTooLong { row, column, limit } => {
+                write!(f, "row {row}, column {column}: field longer than {limit} bytes (an unclosed quote?)")
+            }
+            IngestError::RowTooLong { row, column, limit } => {
+                write!(f, "row {row}: longer than {limit} bytes, passed in column {column} (an unclosed quote?)")
             }
             IngestError::TooManyColumns { row, limit } => {
                 write!(f, "row {row}: more than {limit} columns")
             }
-            IngestError::SpreadsheetTooLarge { limit } => write!(
-                f,
-                "spreadsheet larger than {limit} bytes; save it as CSV, which streams"
-            ),
+            IngestError::SpreadsheetTooLarge { limit } => {
+                write!(f, "spreadsheet larger than {limit} bytes; save it as CSV, which streams")
+            }
             IngestError::InvalidSpreadsheet { format, reason } => {
                 write!(f, "cannot read this {format} file (truncated or damaged?): {reason}")
             }

@@ -76,6 +76,9 @@ impl CsvReader {
     /// [`IngestError::TooManyColumns`] when the row being read passes a limit;
     /// [`IngestError::Finished`] after [`CsvReader::finish`].
     pub fn push(&mut self, text: &[u8]) -> Result<(), IngestError> {
+        if text.is_empty() {
+            return Ok(());
+        }
         if self.finished {
             return Err(IngestError::Finished);
         }
@@ -148,7 +151,11 @@ impl CsvReader {
     fn grow_out(&mut self) -> Result<(), IngestError> {
         self.check_field()?;
         if self.out.len() > self.limits.max_row_bytes {
-            return Err(IngestError::RowTooLong { row: self.next_number, limit: self.limits.max_row_bytes });
+            return Err(IngestError::RowTooLong {
+                row: self.next_number,
+                column: self.ends_len + 1,
+                limit: self.limits.max_row_bytes,
+            });
         }
         // One byte past the limit, so a row of exactly the limit still fits.
         let len = (self.out.len() * 2).min(self.limits.max_row_bytes + 1);
@@ -212,13 +219,10 @@ mod tests {
     fn limits() {
         let limits = Limits { max_field_bytes: 8, max_row_bytes: 16, max_columns: 3 };
         let mut r = CsvReader::new(b',', limits);
-        assert_eq!(
-            r.push(b"a\n\"0123456789"),
-            Err(IngestError::FieldTooLong { row: 2, column: 1, limit: 8 })
-        );
+        assert_eq!(r.push(b"a\n\"0123456789"), Err(IngestError::FieldTooLong { row: 2, column: 1, limit: 8 }));
         let mut r = CsvReader::new(b',', limits);
         assert_eq!(r.push(b"a,b,c,d\n"), Err(IngestError::TooManyColumns { row: 1, limit: 3 }));
         let mut r = CsvReader::new(b',', limits);
-        assert_eq!(r.push(b"1234567,1234567,1234567"), Err(IngestError::RowTooLong { row: 1, limit: 16 }));
+        assert_eq!(r.push(b"1234567,1234567,1234567"), Err(IngestError::RowTooLong { row: 1, column: 3, limit: 16 }));
     }
 }

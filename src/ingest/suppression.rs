@@ -52,8 +52,20 @@ impl Suppression {
 
 /// Folded names of opt-out flag columns.
 const OPT_OUT_NAMES: &[&str] = &[
-    "optout", "optedout", "unsubscribed", "unsubscribe", "donotcontact", "dnc", "donotemail",
-    "donotcall", "suppressed", "suppress", "abgemeldet", "desinscrit", "desabonne", "baja",
+    "optout",
+    "optedout",
+    "unsubscribed",
+    "unsubscribe",
+    "donotcontact",
+    "dnc",
+    "donotemail",
+    "donotcall",
+    "suppressed",
+    "suppress",
+    "abgemeldet",
+    "desinscrit",
+    "desabonne",
+    "baja",
     "afgemeld",
 ];
 
@@ -72,8 +84,24 @@ pub fn is_opt_out_header(header: &str) -> bool {
 pub fn is_truthy(value: &str) -> bool {
     matches!(
         fold(value).as_str(),
-        "true" | "yes" | "y" | "1" | "x" | "ja" | "j" | "oui" | "o" | "si" | "t" | "wahr" | "vrai"
-            | "verdadero" | "waar" | "optedout" | "optout" | "unsubscribed"
+        "true"
+            | "yes"
+            | "y"
+            | "1"
+            | "x"
+            | "ja"
+            | "j"
+            | "oui"
+            | "o"
+            | "si"
+            | "t"
+            | "wahr"
+            | "vrai"
+            | "verdadero"
+            | "waar"
+            | "optedout"
+            | "optout"
+            | "unsubscribed"
     )
 }
 

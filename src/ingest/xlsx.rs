@@ -84,7 +84,11 @@ where
         None => sheets.first().cloned(),
     };
     let Some(name) = name else {
-        return Err(if sheets.is_empty() { IngestError::NoSheet } else { IngestError::NoSuchSheet { available: sheets } });
+        return Err(if sheets.is_empty() {
+            IngestError::NoSheet
+        } else {
+            IngestError::NoSuchSheet { available: sheets }
+        });
     };
     let range = wb.worksheet_range(&name).map_err(err)?;
     // Rows above the first used cell are empty; numbering starts at the used area.
