@@ -1,5 +1,5 @@
 //! The relay's WebSocket protocol against the real router on 127.0.0.1:0.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -26,8 +26,8 @@ pub struct RelayConfig {
     pub max_connections_per_ip: usize,
     /// Frames queued towards one client before the sending side's reads pause.
     pub queue_frames: usize,
-    /// Bytes queued towards one client before the sending side's reads pause; at least
-    /// `max_frame_bytes`.
+    /// Bytes queued towards one client before the sending side's reads pause. A frame
+    /// larger than this still passes, alone, once the queue has drained.
     pub queue_bytes: usize,
     /// How long an ended room's id is remembered to refuse its invite (4010).
     pub used_room_ttl: Duration,
@@ -47,8 +47,8 @@ impl Default for RelayConfig {
             reconnect_grace: Duration::from_secs(2 * 60),
             max_rooms: 10_000,
             max_connections_per_ip: 64,
-            queue_frames: 64,
-            queue_bytes: 8 << 20,
+            queue_frames: 32,
+            queue_bytes: 256 << 10,
             used_room_ttl: Duration::from_secs(24 * 3600),
             max_used_rooms: 100_000,
             log: true,

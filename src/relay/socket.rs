@@ -39,7 +39,7 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     let (sink, stream) = socket.split();
     let (frames_tx, frames_rx) = mpsc::channel(cfg.queue_frames.max(1));
     let (control_tx, control_rx) = mpsc::unbounded_channel();
-    let budget = Arc::new(Semaphore::new(cfg.queue_bytes.max(cfg.max_frame_bytes)));
+    let budget = Arc::new(Semaphore::new(queue_budget(&cfg)));
     let writer = tokio::spawn(write_loop(sink, frames_rx, control_rx));
     let side = Side { conn, frames: frames_tx, budget: Arc::clone(&budget), control: control_tx.clone() };
 
@@ -194,6 +194,10 @@ async fn forward(
             return Some(ROOM_BYTES);
         }
         *bytes_in += frame.len() as u64;
+        // The WebSocket layer hands out frames as slices of its (larger) read buffer; a
+        // queued slice would pin that whole buffer and defeat the queue's byte budget,
+        // so queued frames get an allocation of their own.
+        let frame = axum::body::Bytes::copy_from_slice(&frame);
         // Frames for an absent peer are dropped, not stored: the relay keeps nothing, and
         // the session layer resends unacknowledged frames after the peer reconnects.
         let Some(peer) = room.peer_of(role) else {
@@ -201,7 +205,7 @@ async fn forward(
             continue;
         };
         let delivered = tokio::select! {
-            d = enqueue(&peer, frame) => d,
+            d = enqueue(&peer, frame, queue_budget(cfg)) => d,
             _ = sleep_until(lifetime_end) => return Some(LIFETIME),
             _ = shutdown.changed() => return Some(SHUTDOWN),
         };
@@ -211,12 +215,17 @@ async fn forward(
     }
 }
 
+/// The byte budget of one client's queue, in semaphore permits.
+fn queue_budget(cfg: &super::RelayConfig) -> usize {
+    cfg.queue_bytes.clamp(1, u32::MAX as usize)
+}
+
 /// Waits for room in the peer's queue, then queues the frame. `false` if the peer left
 /// meanwhile.
-async fn enqueue(peer: &Side, frame: axum::body::Bytes) -> bool {
-    // Frames are at most `max_frame_bytes` (well under 4 GiB) and the budget is at least
-    // that large, so the permit count fits and can be granted.
-    let Ok(n) = u32::try_from(frame.len()) else { return false };
+async fn enqueue(peer: &Side, frame: axum::body::Bytes, budget: usize) -> bool {
+    // A frame larger than the whole budget takes all of it: it waits for an empty queue
+    // and then passes alone, so the queue holds at most `budget` plus one frame.
+    let Ok(n) = u32::try_from(frame.len().clamp(1, budget)) else { return false };
     let Ok(permit) = Arc::clone(&peer.budget).acquire_many_owned(n).await else { return false };
     peer.frames.send((frame, permit)).await.is_ok()
 }
