@@ -322,3 +322,36 @@ async fn sealed_channel_over_the_relay_refuses_injected_frames() {
     let (late_host, _) = Handshake::start(&invite, Role::Host).unwrap();
     assert_eq!(late_host.finish(&stranger).err(), Some(SealError::HelloNotAuthentic));
 }
+
+#[tokio::test]
+async fn a_silently_dead_side_is_dropped_and_can_come_back() {
+    let config = RelayConfig { ping_interval: Duration::from_millis(100), ..RelayConfig::default() };
+    let server = start(config, None).await;
+    let id = room();
+    // A host that never reads never answers the relay's pings: like a connection that died
+    // without a close.
+    let url = format!("{}/v1/rooms/{id}?role=host", server.ws);
+    let (dead_host, _) = tokio_tungstenite::connect_async(url.as_str()).await.unwrap();
+    let mut guest = connect(&server, &id, Role::Guest).await;
+    assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
+    // The reading guest answers pings and stays; the host is found dead after three
+    // unanswered intervals.
+    let mut saw_left = false;
+    for _ in 0..10 {
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), guest.recv()).await {
+            assert_eq!(e, RelayEvent::PeerLeft);
+            saw_left = true;
+            break;
+        }
+    }
+    assert!(saw_left);
+    let mut host = connect(&server, &id, Role::Host).await;
+    assert_eq!(next(&mut host).await, RelayEvent::PeerJoined);
+    assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
+    // Both keep reading (as a client must, to answer pings) well past three intervals.
+    for _ in 0..3 {
+        tokio::join!(quiet(&mut host), quiet(&mut guest));
+    }
+    exchange(&mut host, &mut guest).await;
+    drop(dead_host);
+}

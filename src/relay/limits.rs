@@ -33,6 +33,9 @@ pub struct RelayConfig {
     pub used_room_ttl: Duration,
     /// How many ended room ids are remembered at most (oldest forgotten first).
     pub max_used_rooms: usize,
+    /// The relay pings each client this often; a client silent for three intervals is
+    /// taken for dead and closed (4008), which frees its role for a reconnect.
+    pub ping_interval: Duration,
     /// One line per event on stderr.
     pub log: bool,
 }
@@ -51,6 +54,7 @@ impl Default for RelayConfig {
             queue_bytes: 256 << 10,
             used_room_ttl: Duration::from_secs(24 * 3600),
             max_used_rooms: 100_000,
+            ping_interval: Duration::from_secs(15),
             log: true,
         }
     }

@@ -22,6 +22,8 @@ use crate::seal::Role;
 pub(crate) enum Control {
     /// A relay JSON message (`waiting`, `peer-joined`, `peer-left`).
     Text(&'static str),
+    /// A WebSocket ping, to find connections that died silently.
+    Ping,
     /// Close the connection with this code and reason, then stop.
     Close(u16, &'static str),
 }

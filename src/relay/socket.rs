@@ -30,6 +30,7 @@ const ROOM_BYTES: Refusal = Refusal(4013, "room byte limit reached");
 const IDLE: Refusal = Refusal(4008, "idle timeout");
 const LIFETIME: Refusal = Refusal(4008, "room lifetime reached");
 const SHUTDOWN: Refusal = Refusal(1001, "relay shutting down");
+const UNRESPONSIVE: Refusal = Refusal(4008, "no answer to ping");
 
 /// Runs one upgraded connection to its end.
 pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String, query: Option<String>, ip: Option<IpAddr>) {
@@ -89,6 +90,7 @@ async fn admit_and_forward(
 ) -> Outcome {
     let cfg = &shared.config;
     let mut out = Outcome::default();
+    let own_control = side.control.clone();
     let refuse = |out: &mut Outcome, r: Refusal| {
         log(cfg, format_args!("event=refuse room={} code={} reason=\"{}\"", short(room_id), r.0, r.1));
         out.close = Some(r);
@@ -138,7 +140,7 @@ async fn admit_and_forward(
     out.admitted = true;
     log(cfg, format_args!("event=join room={} role={} conn={conn} rooms={}", short(room_id), role.as_str(), shared.rooms.room_count()));
     room.touch();
-    out.close = forward(shared, &mut stream, &room, role, &mut out.bytes_in, &mut out.dropped).await;
+    out.close = forward(shared, &mut stream, &room, role, &own_control, &mut out).await;
     room.leave(role, conn);
     out
 }
@@ -150,10 +152,16 @@ async fn forward(
     stream: &mut SplitStream<WebSocket>,
     room: &Room,
     role: Role,
-    bytes_in: &mut u64,
-    dropped: &mut u64,
+    own_control: &mpsc::UnboundedSender<Control>,
+    out: &mut Outcome,
 ) -> Option<Refusal> {
     let cfg = &shared.config;
+    // Pings find connections that died without a close (a laptop lid, a lost network):
+    // until such a side is gone, its role's slot stays taken and its reconnect would be
+    // refused as "room full". Any message from the client counts as an answer.
+    let ping_every = cfg.ping_interval.max(Duration::from_millis(10));
+    let mut pings = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    let mut last_heard = Instant::now();
     let lifetime_end = Instant::from_std(room.created + cfg.room_lifetime);
     let mut shutdown = shared.shutdown.subscribe();
     if *shutdown.borrow() {
@@ -172,7 +180,15 @@ async fn forward(
             }
             _ = sleep_until(lifetime_end) => return Some(LIFETIME),
             _ = shutdown.changed() => return Some(SHUTDOWN),
+            _ = pings.tick() => {
+                if last_heard.elapsed() >= ping_every * 3 {
+                    return Some(UNRESPONSIVE);
+                }
+                let _ = own_control.send(Control::Ping);
+                continue;
+            }
         };
+        last_heard = Instant::now();
         let frame = match msg {
             None | Some(Ok(Message::Close(_))) => return None,
             // The WebSocket layer refuses messages over `max_frame_bytes + 1` before they
@@ -180,10 +196,13 @@ async fn forward(
             // from axum's own tungstenite version.
             Some(Err(e)) => return e.to_string().contains("Space limit exceeded").then_some(FRAME_TOO_LARGE),
             Some(Ok(Message::Text(_))) => return Some(TEXT),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+            // A client's ping keeps the room from idling; a pong only proves the
+            // connection alive (else the relay's own pings would defeat the idle timeout).
+            Some(Ok(Message::Ping(_))) => {
                 room.touch();
                 continue;
             }
+            Some(Ok(Message::Pong(_))) => continue,
             Some(Ok(Message::Binary(frame))) => frame,
         };
         room.touch();
@@ -193,7 +212,7 @@ async fn forward(
         if !add_bytes(room, frame.len(), cfg.max_room_bytes) {
             return Some(ROOM_BYTES);
         }
-        *bytes_in += frame.len() as u64;
+        out.bytes_in += frame.len() as u64;
         // The WebSocket layer hands out frames as slices of its (larger) read buffer; a
         // queued slice would pin that whole buffer and defeat the queue's byte budget,
         // so queued frames get an allocation of their own.
@@ -201,7 +220,7 @@ async fn forward(
         // Frames for an absent peer are dropped, not stored: the relay keeps nothing, and
         // the session layer resends unacknowledged frames after the peer reconnects.
         let Some(peer) = room.peer_of(role) else {
-            *dropped += 1;
+            out.dropped += 1;
             continue;
         };
         let delivered = tokio::select! {
@@ -210,7 +229,7 @@ async fn forward(
             _ = shutdown.changed() => return Some(SHUTDOWN),
         };
         if !delivered {
-            *dropped += 1;
+            out.dropped += 1;
         }
     }
 }
@@ -244,6 +263,11 @@ async fn write_loop(
             c = control.recv() => match c {
                 Some(Control::Text(t)) => {
                     if sink.send(Message::Text(t.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Control::Ping) => {
+                    if sink.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
                         break;
                     }
                 }
