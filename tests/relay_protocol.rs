@@ -355,3 +355,33 @@ async fn a_silently_dead_side_is_dropped_and_can_come_back() {
     exchange(&mut host, &mut guest).await;
     drop(dead_host);
 }
+
+#[tokio::test]
+async fn a_receiver_that_does_not_read_stalls_its_sender() {
+    let server = start(RelayConfig::default(), None).await;
+    let (_, host, mut guest) = pair(&server).await;
+    let (mut host_tx, _host_rx) = host.split();
+    // The guest reads nothing. The relay queues at most 256 KiB for it, then stops reading
+    // the host, so once the TCP buffers are full the host's sends stop completing.
+    let frame = vec![0u8; 64 << 10];
+    let mut sent = 0usize;
+    let stalled = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            host_tx.send(frame.clone()).await.unwrap();
+            sent += frame.len();
+        }
+    })
+    .await
+    .is_err();
+    assert!(stalled, "all sends completed");
+    assert!(sent < 256 << 20, "{sent} bytes accepted while the receiver read nothing");
+    // Everything accepted is delivered, in order, once the guest reads.
+    let mut got = 0usize;
+    while got < sent {
+        match next(&mut guest).await {
+            RelayEvent::Frame(f) => got += f.len(),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(got, sent);
+}

@@ -41,7 +41,7 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     let (frames_tx, frames_rx) = mpsc::channel(cfg.queue_frames.max(1));
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let budget = Arc::new(Semaphore::new(queue_budget(&cfg)));
-    let writer = tokio::spawn(write_loop(sink, frames_rx, control_rx));
+    let mut writer = tokio::spawn(write_loop(sink, frames_rx, control_rx));
     let side = Side { conn, frames: frames_tx, budget: Arc::clone(&budget), control: control_tx.clone() };
 
     let outcome = admit_and_forward(&shared, stream, &room_id, query.as_deref(), ip, side).await;
@@ -51,9 +51,14 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     // Wake a peer waiting for room in this side's queue: it will drop its frame instead.
     budget.close();
     drop(control_tx);
-    let bytes_out = match timeout(Duration::from_secs(5), writer).await {
+    let bytes_out = match timeout(Duration::from_secs(5), &mut writer).await {
         Ok(Ok(n)) => n,
-        _ => 0,
+        Ok(Err(_)) => 0,
+        Err(_) => {
+            // A client that stopped reading keeps the writer stuck in a send forever.
+            writer.abort();
+            0
+        }
     };
     shared.connections.fetch_sub(1, Ordering::Relaxed);
     if outcome.admitted {
