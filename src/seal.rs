@@ -129,10 +129,10 @@ pub enum FrameKind {
 /// Tells hello, data and control frames apart so a receiver knows which call to make.
 /// `None` for an empty frame or an unknown kind byte.
 pub fn frame_kind(frame: &[u8]) -> Option<FrameKind> {
-    match frame.first()? {
-        &KIND_HELLO => Some(FrameKind::Hello),
-        &KIND_DATA => Some(FrameKind::Data),
-        &KIND_CONTROL => Some(FrameKind::Control),
+    match *frame.first()? {
+        KIND_HELLO => Some(FrameKind::Hello),
+        KIND_DATA => Some(FrameKind::Data),
+        KIND_CONTROL => Some(FrameKind::Control),
         _ => None,
     }
 }

@@ -1,5 +1,5 @@
 //! The relay's WebSocket protocol against the real router on 127.0.0.1:0.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -321,4 +321,67 @@ async fn sealed_channel_over_the_relay_refuses_injected_frames() {
     let (_, stranger) = Handshake::start(&Invite::generate().unwrap(), Role::Guest).unwrap();
     let (late_host, _) = Handshake::start(&invite, Role::Host).unwrap();
     assert_eq!(late_host.finish(&stranger).err(), Some(SealError::HelloNotAuthentic));
+}
+
+#[tokio::test]
+async fn a_silently_dead_side_is_dropped_and_can_come_back() {
+    let config = RelayConfig { ping_interval: Duration::from_millis(100), ..RelayConfig::default() };
+    let server = start(config, None).await;
+    let id = room();
+    // A host that never reads never answers the relay's pings: like a connection that died
+    // without a close.
+    let url = format!("{}/v1/rooms/{id}?role=host", server.ws);
+    let (dead_host, _) = tokio_tungstenite::connect_async(url.as_str()).await.unwrap();
+    let mut guest = connect(&server, &id, Role::Guest).await;
+    assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
+    // The reading guest answers pings and stays; the host is found dead after three
+    // unanswered intervals.
+    let mut saw_left = false;
+    for _ in 0..10 {
+        if let Ok(Some(e)) = tokio::time::timeout(Duration::from_millis(200), guest.recv()).await {
+            assert_eq!(e, RelayEvent::PeerLeft);
+            saw_left = true;
+            break;
+        }
+    }
+    assert!(saw_left);
+    let mut host = connect(&server, &id, Role::Host).await;
+    assert_eq!(next(&mut host).await, RelayEvent::PeerJoined);
+    assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
+    // Both keep reading (as a client must, to answer pings) well past three intervals.
+    for _ in 0..3 {
+        tokio::join!(quiet(&mut host), quiet(&mut guest));
+    }
+    exchange(&mut host, &mut guest).await;
+    drop(dead_host);
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_read_stalls_its_sender() {
+    let server = start(RelayConfig::default(), None).await;
+    let (_, host, mut guest) = pair(&server).await;
+    let (mut host_tx, _host_rx) = host.split();
+    // The guest reads nothing. The relay queues at most 256 KiB for it, then stops reading
+    // the host, so once the TCP buffers are full the host's sends stop completing.
+    let frame = vec![0u8; 64 << 10];
+    let mut sent = 0usize;
+    let stalled = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            host_tx.send(frame.clone()).await.unwrap();
+            sent += frame.len();
+        }
+    })
+    .await
+    .is_err();
+    assert!(stalled, "all sends completed");
+    assert!(sent < 256 << 20, "{sent} bytes accepted while the receiver read nothing");
+    // Everything accepted is delivered, in order, once the guest reads.
+    let mut got = 0usize;
+    while got < sent {
+        match next(&mut guest).await {
+            RelayEvent::Frame(f) => got += f.len(),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(got, sent);
 }

@@ -1,5 +1,5 @@
 //! The static page, its headers, and `cleanmatch serve` as a process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

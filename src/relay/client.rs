@@ -1,5 +1,9 @@
 //! A native relay client: the command line's party and the tests speak to the relay
 //! through it. It only moves frames; sealing them is [`crate::seal`]'s job.
+//!
+//! Keep a task awaiting [`RelayReceiver::recv`] for the whole session: the relay pings
+//! every 15 s and drops a client that has not answered for 45 s, and pings are only
+//! answered while the receiving half is being polled.
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};

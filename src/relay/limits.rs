@@ -26,13 +26,16 @@ pub struct RelayConfig {
     pub max_connections_per_ip: usize,
     /// Frames queued towards one client before the sending side's reads pause.
     pub queue_frames: usize,
-    /// Bytes queued towards one client before the sending side's reads pause; at least
-    /// `max_frame_bytes`.
+    /// Bytes queued towards one client before the sending side's reads pause. A frame
+    /// larger than this still passes, alone, once the queue has drained.
     pub queue_bytes: usize,
     /// How long an ended room's id is remembered to refuse its invite (4010).
     pub used_room_ttl: Duration,
     /// How many ended room ids are remembered at most (oldest forgotten first).
     pub max_used_rooms: usize,
+    /// The relay pings each client this often; a client silent for three intervals is
+    /// taken for dead and closed (4008), which frees its role for a reconnect.
+    pub ping_interval: Duration,
     /// One line per event on stderr.
     pub log: bool,
 }
@@ -47,10 +50,11 @@ impl Default for RelayConfig {
             reconnect_grace: Duration::from_secs(2 * 60),
             max_rooms: 10_000,
             max_connections_per_ip: 64,
-            queue_frames: 64,
-            queue_bytes: 8 << 20,
+            queue_frames: 32,
+            queue_bytes: 256 << 10,
             used_room_ttl: Duration::from_secs(24 * 3600),
             max_used_rooms: 100_000,
+            ping_interval: Duration::from_secs(15),
             log: true,
         }
     }

@@ -22,6 +22,8 @@ use crate::seal::Role;
 pub(crate) enum Control {
     /// A relay JSON message (`waiting`, `peer-joined`, `peer-left`).
     Text(&'static str),
+    /// A WebSocket ping, to find connections that died silently.
+    Ping,
     /// Close the connection with this code and reason, then stop.
     Close(u16, &'static str),
 }
@@ -304,4 +306,80 @@ fn remember_used(inner: &mut Inner, id: &str, now: Instant) {
 pub(crate) fn add_bytes(room: &Room, n: usize, limit: u64) -> bool {
     let n = u64::try_from(n).unwrap_or(u64::MAX);
     room.bytes.fetch_add(n, Ordering::Relaxed).saturating_add(n) <= limit
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::time::Duration;
+
+    fn side(conn: u64) -> (Side, mpsc::UnboundedReceiver<Control>) {
+        let (frames, _) = mpsc::channel(1);
+        let (control, rx) = mpsc::unbounded_channel();
+        (Side { conn, frames, budget: Arc::new(tokio::sync::Semaphore::new(1)), control }, rx)
+    }
+
+    fn texts(rx: &mut mpsc::UnboundedReceiver<Control>) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        while let Ok(Control::Text(t)) = rx.try_recv() {
+            out.push(t);
+        }
+        out
+    }
+
+    /// Host and guest join room `id`, then both leave.
+    fn use_room(reg: &Registry, id: &str, conn: u64) {
+        let (h, _hr) = side(conn);
+        let (g, _gr) = side(conn + 1);
+        let room = reg.join(id, Role::Host, h).0.unwrap();
+        reg.join(id, Role::Guest, g).0.unwrap();
+        room.leave(Role::Host, conn);
+        room.leave(Role::Guest, conn + 1);
+    }
+
+    #[test]
+    fn joins_tell_each_side_what_happened() {
+        let reg = Registry::new(Arc::new(RelayConfig::default()));
+        let (h, mut hr) = side(1);
+        let room = reg.join("r", Role::Host, h).0.unwrap();
+        assert_eq!(texts(&mut hr), [WAITING]);
+        let (g, mut gr) = side(2);
+        reg.join("r", Role::Guest, g).0.unwrap();
+        assert_eq!(texts(&mut hr), [PEER_JOINED]);
+        assert_eq!(texts(&mut gr), [PEER_JOINED]);
+        assert_eq!(reg.join("r", Role::Guest, side(3).0).0.err(), Some(ROOM_FULL));
+        // Only the connection that holds the slot can free it.
+        assert!(!room.leave(Role::Guest, 3));
+        assert!(!room.leave(Role::Guest, 2));
+        assert_eq!(texts(&mut hr), [PEER_LEFT]);
+        assert!(room.leave(Role::Host, 1));
+    }
+
+    #[test]
+    fn used_rooms_are_remembered_within_their_bound() {
+        let config = RelayConfig { reconnect_grace: Duration::ZERO, max_used_rooms: 2, ..RelayConfig::default() };
+        let reg = Registry::new(Arc::new(config));
+        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+            use_room(&reg, id, 10 * i as u64);
+            reg.sweep_now();
+        }
+        assert_eq!(reg.room_count(), 0);
+        assert_eq!(reg.join("c", Role::Host, side(100).0).0.err(), Some(USED));
+        assert_eq!(reg.join("b", Role::Guest, side(101).0).0.err(), Some(USED));
+        // The oldest entry was forgotten to respect the bound.
+        assert!(reg.join("a", Role::Host, side(102).0).0.is_ok());
+    }
+
+    #[test]
+    fn an_empty_room_waits_out_its_grace() {
+        let config = RelayConfig { reconnect_grace: Duration::from_secs(3600), ..RelayConfig::default() };
+        let reg = Registry::new(Arc::new(config));
+        use_room(&reg, "r", 0);
+        reg.sweep_now();
+        assert_eq!(reg.room_count(), 1);
+        let (g, mut gr) = side(5);
+        assert!(reg.join("r", Role::Guest, g).0.is_ok());
+        assert_eq!(texts(&mut gr), [WAITING]);
+    }
 }

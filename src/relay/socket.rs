@@ -30,6 +30,7 @@ const ROOM_BYTES: Refusal = Refusal(4013, "room byte limit reached");
 const IDLE: Refusal = Refusal(4008, "idle timeout");
 const LIFETIME: Refusal = Refusal(4008, "room lifetime reached");
 const SHUTDOWN: Refusal = Refusal(1001, "relay shutting down");
+const UNRESPONSIVE: Refusal = Refusal(4008, "no answer to ping");
 
 /// Runs one upgraded connection to its end.
 pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String, query: Option<String>, ip: Option<IpAddr>) {
@@ -39,8 +40,8 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     let (sink, stream) = socket.split();
     let (frames_tx, frames_rx) = mpsc::channel(cfg.queue_frames.max(1));
     let (control_tx, control_rx) = mpsc::unbounded_channel();
-    let budget = Arc::new(Semaphore::new(cfg.queue_bytes.max(cfg.max_frame_bytes)));
-    let writer = tokio::spawn(write_loop(sink, frames_rx, control_rx));
+    let budget = Arc::new(Semaphore::new(queue_budget(&cfg)));
+    let mut writer = tokio::spawn(write_loop(sink, frames_rx, control_rx));
     let side = Side { conn, frames: frames_tx, budget: Arc::clone(&budget), control: control_tx.clone() };
 
     let outcome = admit_and_forward(&shared, stream, &room_id, query.as_deref(), ip, side).await;
@@ -50,9 +51,14 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     // Wake a peer waiting for room in this side's queue: it will drop its frame instead.
     budget.close();
     drop(control_tx);
-    let bytes_out = match timeout(Duration::from_secs(5), writer).await {
+    let bytes_out = match timeout(Duration::from_secs(5), &mut writer).await {
         Ok(Ok(n)) => n,
-        _ => 0,
+        Ok(Err(_)) => 0,
+        Err(_) => {
+            // A client that stopped reading keeps the writer stuck in a send forever.
+            writer.abort();
+            0
+        }
     };
     shared.connections.fetch_sub(1, Ordering::Relaxed);
     if outcome.admitted {
@@ -89,6 +95,7 @@ async fn admit_and_forward(
 ) -> Outcome {
     let cfg = &shared.config;
     let mut out = Outcome::default();
+    let own_control = side.control.clone();
     let refuse = |out: &mut Outcome, r: Refusal| {
         log(cfg, format_args!("event=refuse room={} code={} reason=\"{}\"", short(room_id), r.0, r.1));
         out.close = Some(r);
@@ -138,7 +145,7 @@ async fn admit_and_forward(
     out.admitted = true;
     log(cfg, format_args!("event=join room={} role={} conn={conn} rooms={}", short(room_id), role.as_str(), shared.rooms.room_count()));
     room.touch();
-    out.close = forward(shared, &mut stream, &room, role, &mut out.bytes_in, &mut out.dropped).await;
+    out.close = forward(shared, &mut stream, &room, role, &own_control, &mut out).await;
     room.leave(role, conn);
     out
 }
@@ -150,10 +157,16 @@ async fn forward(
     stream: &mut SplitStream<WebSocket>,
     room: &Room,
     role: Role,
-    bytes_in: &mut u64,
-    dropped: &mut u64,
+    own_control: &mpsc::UnboundedSender<Control>,
+    out: &mut Outcome,
 ) -> Option<Refusal> {
     let cfg = &shared.config;
+    // Pings find connections that died without a close (a laptop lid, a lost network):
+    // until such a side is gone, its role's slot stays taken and its reconnect would be
+    // refused as "room full". Any message from the client counts as an answer.
+    let ping_every = cfg.ping_interval.max(Duration::from_millis(10));
+    let mut pings = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    let mut last_heard = Instant::now();
     let lifetime_end = Instant::from_std(room.created + cfg.room_lifetime);
     let mut shutdown = shared.shutdown.subscribe();
     if *shutdown.borrow() {
@@ -172,7 +185,15 @@ async fn forward(
             }
             _ = sleep_until(lifetime_end) => return Some(LIFETIME),
             _ = shutdown.changed() => return Some(SHUTDOWN),
+            _ = pings.tick() => {
+                if last_heard.elapsed() >= ping_every * 3 {
+                    return Some(UNRESPONSIVE);
+                }
+                let _ = own_control.send(Control::Ping);
+                continue;
+            }
         };
+        last_heard = Instant::now();
         let frame = match msg {
             None | Some(Ok(Message::Close(_))) => return None,
             // The WebSocket layer refuses messages over `max_frame_bytes + 1` before they
@@ -180,10 +201,13 @@ async fn forward(
             // from axum's own tungstenite version.
             Some(Err(e)) => return e.to_string().contains("Space limit exceeded").then_some(FRAME_TOO_LARGE),
             Some(Ok(Message::Text(_))) => return Some(TEXT),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+            // A client's ping keeps the room from idling; a pong only proves the
+            // connection alive (else the relay's own pings would defeat the idle timeout).
+            Some(Ok(Message::Ping(_))) => {
                 room.touch();
                 continue;
             }
+            Some(Ok(Message::Pong(_))) => continue,
             Some(Ok(Message::Binary(frame))) => frame,
         };
         room.touch();
@@ -193,30 +217,39 @@ async fn forward(
         if !add_bytes(room, frame.len(), cfg.max_room_bytes) {
             return Some(ROOM_BYTES);
         }
-        *bytes_in += frame.len() as u64;
+        out.bytes_in += frame.len() as u64;
+        // The WebSocket layer hands out frames as slices of its (larger) read buffer; a
+        // queued slice would pin that whole buffer and defeat the queue's byte budget,
+        // so queued frames get an allocation of their own.
+        let frame = axum::body::Bytes::copy_from_slice(&frame);
         // Frames for an absent peer are dropped, not stored: the relay keeps nothing, and
         // the session layer resends unacknowledged frames after the peer reconnects.
         let Some(peer) = room.peer_of(role) else {
-            *dropped += 1;
+            out.dropped += 1;
             continue;
         };
         let delivered = tokio::select! {
-            d = enqueue(&peer, frame) => d,
+            d = enqueue(&peer, frame, queue_budget(cfg)) => d,
             _ = sleep_until(lifetime_end) => return Some(LIFETIME),
             _ = shutdown.changed() => return Some(SHUTDOWN),
         };
         if !delivered {
-            *dropped += 1;
+            out.dropped += 1;
         }
     }
 }
 
+/// The byte budget of one client's queue, in semaphore permits.
+fn queue_budget(cfg: &super::RelayConfig) -> usize {
+    cfg.queue_bytes.clamp(1, u32::MAX as usize)
+}
+
 /// Waits for room in the peer's queue, then queues the frame. `false` if the peer left
 /// meanwhile.
-async fn enqueue(peer: &Side, frame: axum::body::Bytes) -> bool {
-    // Frames are at most `max_frame_bytes` (well under 4 GiB) and the budget is at least
-    // that large, so the permit count fits and can be granted.
-    let Ok(n) = u32::try_from(frame.len()) else { return false };
+async fn enqueue(peer: &Side, frame: axum::body::Bytes, budget: usize) -> bool {
+    // A frame larger than the whole budget takes all of it: it waits for an empty queue
+    // and then passes alone, so the queue holds at most `budget` plus one frame.
+    let Ok(n) = u32::try_from(frame.len().clamp(1, budget)) else { return false };
     let Ok(permit) = Arc::clone(&peer.budget).acquire_many_owned(n).await else { return false };
     peer.frames.send((frame, permit)).await.is_ok()
 }
@@ -235,6 +268,11 @@ async fn write_loop(
             c = control.recv() => match c {
                 Some(Control::Text(t)) => {
                     if sink.send(Message::Text(t.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Control::Ping) => {
+                    if sink.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
                         break;
                     }
                 }

@@ -58,7 +58,12 @@ impl Invite {
     pub fn parse(text: &str) -> Result<Invite, SealError> {
         let text = text.trim();
         let token = if let Some((_, fragment)) = text.split_once('#') {
-            find_k(fragment).ok_or(SealError::InviteMissing)?
+            // `#k=<token>`, or a bare `#<token>`.
+            if fragment.contains('=') {
+                find_k(fragment).ok_or(SealError::InviteMissing)?
+            } else {
+                fragment
+            }
         } else if text.contains("k=") {
             find_k(text).ok_or(SealError::InviteMissing)?
         } else if text.contains("://") {
@@ -122,6 +127,7 @@ mod tests {
             format!("https://example.test/app/#{frag}"),
             format!("http://127.0.0.1:8080/?x=1#a=b&{frag}&z=9"),
             format!("#{frag}"),
+            format!("https://example.test/#{token}"),
             frag.clone(),
             token.to_string(),
             format!("  {token}\n"),

@@ -1,5 +1,5 @@
 //! Helpers shared by the relay tests: a real relay on 127.0.0.1:0, clients, raw HTTP.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::time::Duration;
