@@ -19,9 +19,11 @@
 //! (`cli`, `relay`, native only) and in the browser bindings (`wasm`).
 
 pub mod hash;
+pub mod ingest;
 pub mod manifest;
 pub mod normalize;
 pub mod psi;
+pub mod quality;
 pub mod report;
 pub mod seal;
 pub mod session;

@@ -1,10 +1,10 @@
 //! Two real parties in one process: overlap, multi-key, groups, suppression, lift.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+mod pair;
 
 use cleanmatch::manifest::{Measurement, Mode, Side};
-use common::*;
+use pair::*;
 
 fn emails(range: std::ops::Range<usize>) -> Vec<Rec<'static>> {
     range.map(|i| (None, vec![email(i)])).collect()

@@ -1,12 +1,12 @@
 //! A partner that breaks the protocol gets an error naming what it did, never a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+mod pair;
 
 use cleanmatch::manifest::{Mode, Side};
 use cleanmatch::psi::{Party, PartyError, PsiError, Secret};
 use cleanmatch::wire::{Message, SetHeader};
-use common::*;
+use pair::*;
 
 fn parties(mode: Mode) -> (Party, Party) {
     let m = manifest(mode, &["email"], 2);

@@ -1,10 +1,10 @@
 //! Property tests: the overlap is exact for random sets and independent of input order.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+mod pair;
 
 use cleanmatch::manifest::Mode;
-use common::*;
+use pair::*;
 use proptest::prelude::*;
 use std::collections::HashSet;
 

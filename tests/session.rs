@@ -2,14 +2,14 @@
 //! tightening, mismatches, tampering and resumption after a drop.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-mod common;
+mod pair;
 
 use cleanmatch::manifest::{LocalRules, Manifest, Mode};
 use cleanmatch::normalize::Preset;
 use cleanmatch::psi::OwnSet;
 use cleanmatch::seal::Invite;
 use cleanmatch::session::{Event, Session};
-use common::*;
+use pair::*;
 
 fn proposal(mode: Mode) -> Manifest {
     let mut m = manifest(mode, &["email", "phone"], 5);

@@ -1,73 +1,101 @@
-//! Helpers shared by the integration tests: manifests and two in-process parties.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! Helpers shared by the relay tests: a real relay on 127.0.0.1:0, clients, raw HTTP.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use cleanmatch::hash::sha256;
-use cleanmatch::manifest::{Manifest, Mode, Side, Template, PROTOCOL_VERSION};
-use cleanmatch::psi::{key_index, OwnSet, Party, PartyError, Secret, KEYS};
-use cleanmatch::wire::Message;
+use std::path::PathBuf;
+use std::time::Duration;
 
-pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
-    Manifest {
-        version: PROTOCOL_VERSION,
-        template: if mode == Mode::Audience { Template::Audience } else { Template::Overlap },
-        mode,
-        preset: "uid2".into(),
-        preset_fingerprint: "test".into(),
-        keys: keys.iter().map(|s| s.to_string()).collect(),
-        k,
-        min_records: 1,
-        max_records: 10_000_000,
-        host_group: None,
-        guest_group: None,
-        measurement: None,
-        purpose: "test".into(),
+use cleanmatch::relay::client::{RelayClient, RelayEvent};
+use cleanmatch::relay::{serve, Relay, RelayConfig};
+use cleanmatch::seal::{Invite, Role};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    pub ws: String,
+    pub relay: Relay,
+}
+
+pub async fn start(config: RelayConfig, www: Option<PathBuf>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let relay = Relay::new(RelayConfig { log: false, ..config }, www);
+    tokio::spawn(serve(listener, relay.clone(), std::future::pending()));
+    Server { addr, ws: format!("ws://{addr}"), relay }
+}
+
+pub fn room() -> String {
+    Invite::generate().unwrap().room_id()
+}
+
+pub async fn connect(server: &Server, room: &str, role: Role) -> RelayClient {
+    RelayClient::connect(&server.ws, room, role).await.unwrap()
+}
+
+/// The next event, failing the test after 5 s.
+pub async fn next(client: &mut RelayClient) -> RelayEvent {
+    tokio::time::timeout(Duration::from_secs(5), client.recv()).await.expect("no event within 5 s").expect("stream ended")
+}
+
+/// Asserts that nothing arrives within 200 ms.
+pub async fn quiet(client: &mut RelayClient) {
+    if let Ok(e) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await {
+        panic!("unexpected event {e:?}");
     }
 }
 
-/// A record: group label and (key, raw value) pairs.
-pub type Rec<'a> = (Option<String>, Vec<(&'a str, String)>);
-
-pub fn own_set(records: &[Rec<'_>], keys: &[String]) -> OwnSet {
-    let allowed = keys.iter().filter_map(|k| key_index(k)).fold(0u8, |m, i| m | 1 << i);
-    let mut set = OwnSet::new();
-    for (row, (group, vals)) in records.iter().enumerate() {
-        let pairs: Vec<(usize, [u8; 32])> =
-            vals.iter().map(|(k, v)| (key_index(k).unwrap(), sha256(v.as_bytes()))).collect();
-        set.add(row as u32, group.as_deref(), &pairs, allowed);
+pub async fn closed_with(client: &mut RelayClient) -> u16 {
+    match next(client).await {
+        RelayEvent::Closed { code, .. } => code,
+        other => panic!("expected a close, got {other:?}"),
     }
-    set
 }
 
-/// Runs both parties to the end in one thread, passing every message through the wire
-/// encoding. Returns both parties.
-pub fn run_pair(m: &Manifest, host: &[Rec<'_>], guest: &[Rec<'_>]) -> Result<(Party, Party), PartyError> {
-    let mut a = Party::new(Side::Host, m.clone(), Secret::random().unwrap(), own_set(host, &m.keys))?;
-    let mut b = Party::new(Side::Guest, m.clone(), Secret::random().unwrap(), own_set(guest, &m.keys))?;
-    loop {
-        let mut moved = false;
-        a.run_tasks()?;
-        b.run_tasks()?;
-        while let Some(msg) = a.poll_message() {
-            b.handle(Message::decode(&msg.encode()).unwrap())?;
-            moved = true;
-        }
-        while let Some(msg) = b.poll_message() {
-            a.handle(Message::decode(&msg.encode()).unwrap())?;
-            moved = true;
-        }
-        if !moved {
-            break;
-        }
+/// Host and guest of a fresh room, past their join messages.
+pub async fn pair(server: &Server) -> (String, RelayClient, RelayClient) {
+    let id = room();
+    let mut host = connect(server, &id, Role::Host).await;
+    assert_eq!(next(&mut host).await, RelayEvent::Waiting);
+    let mut guest = connect(server, &id, Role::Guest).await;
+    assert_eq!(next(&mut host).await, RelayEvent::PeerJoined);
+    assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
+    (id, host, guest)
+}
+
+/// Frames pass both ways.
+pub async fn exchange(host: &mut RelayClient, guest: &mut RelayClient) {
+    host.send(b"to guest".to_vec()).await.unwrap();
+    assert_eq!(next(guest).await, RelayEvent::Frame(b"to guest".to_vec()));
+    guest.send(b"to host".to_vec()).await.unwrap();
+    assert_eq!(next(host).await, RelayEvent::Frame(b"to host".to_vec()));
+}
+
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
-    Ok((a, b))
 }
 
-pub fn email(i: usize) -> (&'static str, String) {
-    ("email", format!("user{i}@example.com"))
+/// A raw HTTP/1.1 request, so paths go out exactly as written (no client normalisation).
+pub async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> HttpResponse {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    HttpResponse { status, headers, body: raw[split + 4..].to_vec() }
 }
-
-pub fn phone(i: usize) -> (&'static str, String) {
-    ("phone", format!("+1555{i:07}"))
-}
-
-pub const ALL_KEYS: [&str; KEYS.len()] = KEYS;

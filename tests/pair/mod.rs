@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests: manifests and two in-process parties.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use cleanmatch::hash::sha256;
+use cleanmatch::manifest::{Manifest, Mode, Side, Template, PROTOCOL_VERSION};
+use cleanmatch::psi::{key_index, OwnSet, Party, PartyError, Secret, KEYS};
+use cleanmatch::wire::Message;
+
+pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
+    Manifest {
+        version: PROTOCOL_VERSION,
+        template: if mode == Mode::Audience { Template::Audience } else { Template::Overlap },
+        mode,
+        preset: "uid2".into(),
+        preset_fingerprint: "test".into(),
+        keys: keys.iter().map(|s| s.to_string()).collect(),
+        k,
+        min_records: 1,
+        max_records: 10_000_000,
+        host_group: None,
+        guest_group: None,
+        measurement: None,
+        purpose: "test".into(),
+    }
+}
+
+/// A record: group label and (key, raw value) pairs.
+pub type Rec<'a> = (Option<String>, Vec<(&'a str, String)>);
+
+pub fn own_set(records: &[Rec<'_>], keys: &[String]) -> OwnSet {
+    let allowed = keys.iter().filter_map(|k| key_index(k)).fold(0u8, |m, i| m | 1 << i);
+    let mut set = OwnSet::new();
+    for (row, (group, vals)) in records.iter().enumerate() {
+        let pairs: Vec<(usize, [u8; 32])> =
+            vals.iter().map(|(k, v)| (key_index(k).unwrap(), sha256(v.as_bytes()))).collect();
+        set.add(row as u32, group.as_deref(), &pairs, allowed);
+    }
+    set
+}
+
+/// Runs both parties to the end in one thread, passing every message through the wire
+/// encoding. Returns both parties.
+pub fn run_pair(m: &Manifest, host: &[Rec<'_>], guest: &[Rec<'_>]) -> Result<(Party, Party), PartyError> {
+    let mut a = Party::new(Side::Host, m.clone(), Secret::random().unwrap(), own_set(host, &m.keys))?;
+    let mut b = Party::new(Side::Guest, m.clone(), Secret::random().unwrap(), own_set(guest, &m.keys))?;
+    loop {
+        let mut moved = false;
+        a.run_tasks()?;
+        b.run_tasks()?;
+        while let Some(msg) = a.poll_message() {
+            b.handle(Message::decode(&msg.encode()).unwrap())?;
+            moved = true;
+        }
+        while let Some(msg) = b.poll_message() {
+            a.handle(Message::decode(&msg.encode()).unwrap())?;
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    Ok((a, b))
+}
+
+pub fn email(i: usize) -> (&'static str, String) {
+    ("email", format!("user{i}@example.com"))
+}
+
+pub fn phone(i: usize) -> (&'static str, String) {
+    ("phone", format!("+1555{i:07}"))
+}
+
+pub const ALL_KEYS: [&str; KEYS.len()] = KEYS;
