@@ -13,7 +13,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchBrowser, openPage, prepareWww, root, startServer } from '../tests/browser/harness.mjs';
-import { startStaticServer } from '../tests/browser/static-server.mjs';
 import { sides } from './data.mjs';
 import { runNative } from './native.mjs';
 import { runPsiJs } from './psijs.mjs';
@@ -35,14 +34,7 @@ if (!has('--no-build')) {
 
 const www = prepareWww(opt('--dist') ? path.resolve(opt('--dist')) : undefined);
 fs.cpSync(path.join(root, 'bench', 'page'), www, { recursive: true });
-let server;
-try {
-  server = await startServer(www);
-} catch (err) {
-  // TEMPORARY until `cleanmatch serve` is on main (the bench needs no relay).
-  if (!/not built yet|unexpected argument '--addr'/.test(err.message)) throw err;
-  server = await startStaticServer(www);
-}
+const server = await startServer(www);
 const browser = await launchBrowser();
 const results = [];
 try {
