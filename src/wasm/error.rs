@@ -5,6 +5,7 @@
 //! carry structured fields (e.g. `index` for an invalid point). Messages never contain
 //! identifiers or key material, because the core errors never do.
 
+use crate::normalize::NormalizeError;
 use crate::psi::PsiError;
 use wasm_bindgen::prelude::*;
 
@@ -20,7 +21,7 @@ pub struct CoreError {
 }
 
 impl CoreError {
-    fn new(code: &'static str, message: impl core::fmt::Display) -> CoreError {
+    pub(super) fn new(code: &'static str, message: impl core::fmt::Display) -> CoreError {
         CoreError { code, message: message.to_string(), fields: Vec::new() }
     }
 
@@ -58,5 +59,17 @@ impl From<PsiError> for CoreError {
             PsiError::InvalidPoint { index } => err.field("index", index),
             _ => err,
         }
+    }
+}
+
+impl From<NormalizeError> for CoreError {
+    fn from(e: NormalizeError) -> CoreError {
+        let code = match &e {
+            NormalizeError::Empty => "empty",
+            NormalizeError::Invalid(_) => "invalid",
+            NormalizeError::NoCountryCode => "no-country-code",
+            NormalizeError::UnknownCountry => "unknown-country",
+        };
+        CoreError::new(code, &e)
     }
 }
