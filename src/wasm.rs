@@ -13,6 +13,7 @@
 
 mod error;
 mod normalize;
+mod session;
 
 use crate::psi;
 use error::JsResult;

@@ -7,6 +7,8 @@
 
 use crate::normalize::NormalizeError;
 use crate::psi::PsiError;
+use crate::seal::SealError;
+use crate::session::SessionError;
 use wasm_bindgen::prelude::*;
 
 /// Result type of every binding: the error is already a JS `Error`.
@@ -71,5 +73,18 @@ impl From<NormalizeError> for CoreError {
             NormalizeError::UnknownCountry => "unknown-country",
         };
         CoreError::new(code, &e)
+    }
+}
+
+impl From<SessionError> for CoreError {
+    fn from(e: SessionError) -> CoreError {
+        // The session already names its errors for the page and the JS API.
+        CoreError::new(e.code(), &e)
+    }
+}
+
+impl From<SealError> for CoreError {
+    fn from(e: SealError) -> CoreError {
+        CoreError::new("seal", &e)
     }
 }
