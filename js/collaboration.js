@@ -26,7 +26,7 @@ function coded(err) {
 
 /** The core's manifest (snake_case JSON) from the JS proposal. */
 function manifestJson(p = {}) {
-  const preset = p.preset ?? 'plain';
+  const preset = p.preset ?? 'uid2';
   return JSON.stringify({
     version: core.protocolVersion(),
     template: p.mode === 'audience' ? 'audience' : p.group ? 'segments' : 'overlap',
@@ -58,9 +58,11 @@ class Collaboration {
   #agreedManifest = deferred();
   #report = deferred();
   #state = 'waiting';
+  #preset = null;
 
-  constructor(session, pool, relay, inviteUrl) {
+  constructor(session, pool, relay, inviteUrl, preset = null) {
     this.#session = session;
+    this.#preset = preset;
     this.#pool = pool;
     this.inviteUrl = inviteUrl;
     this.side = session.side;
@@ -205,8 +207,37 @@ class Collaboration {
     this.#maybeStart();
   }
 
-  async addFile() {
-    throw new CleanmatchError('not-implemented', 'addFile needs the ingest bindings; use addDigests meanwhile');
+  /**
+   * Streams a CSV or spreadsheet through the core (on this thread for now) and keeps its
+   * records for the run; resolves to the local quality report. The guest waits for the
+   * host's proposal first, because the preset decides the digests.
+   */
+  async addFile(file, options = {}) {
+    try {
+      let preset = options.preset ?? this.#preset;
+      if (!preset) preset = (await this.#manifest.promise).manifest.preset;
+      const columns = options.columns ? Object.entries(options.columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
+      const ingest = new core.FileIngest(preset, columns, options.defaultCountry, options.group);
+      const reader = (typeof file.stream === 'function' ? file.stream() : file).getReader();
+      const total = typeof file.size === 'number' ? file.size : 0;
+      let done = 0;
+      const started = performance.now();
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        ingest.push(chunk.value);
+        done += chunk.value.length;
+        const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
+        this.#emit('progress', { phase: 'read', done, total, rate, eta: total ? (total - done) / rate : null });
+      }
+      const quality = JSON.parse(ingest.finish());
+      this.#own = ingest.takeOwnSet();
+      ingest.free();
+      this.#maybeStart();
+      return quality;
+    } catch (err) {
+      throw coded(err);
+    }
   }
 
   /** Guest: accepts (the keys this side holds); host: confirms a tightened manifest. */
@@ -263,7 +294,7 @@ export async function createCollaboration(options) {
   });
   const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
   base.hash = session.inviteFragment();
-  return new Collaboration(session, pool, options.relay, base.href);
+  return new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2');
 }
 
 export async function joinCollaboration(options) {

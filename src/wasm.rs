@@ -12,6 +12,7 @@
 //! `cargo tree --target wasm32-unknown-unknown -e normal -i getrandom@0.3.4`).
 
 mod error;
+mod ingest;
 mod normalize;
 mod session;
 

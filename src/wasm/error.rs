@@ -5,6 +5,7 @@
 //! carry structured fields (e.g. `index` for an invalid point). Messages never contain
 //! identifiers or key material, because the core errors never do.
 
+use crate::ingest::IngestError;
 use crate::normalize::NormalizeError;
 use crate::psi::PsiError;
 use crate::seal::SealError;
@@ -86,5 +87,22 @@ impl From<SessionError> for CoreError {
 impl From<SealError> for CoreError {
     fn from(e: SealError) -> CoreError {
         CoreError::new("seal", &e)
+    }
+}
+
+impl From<IngestError> for CoreError {
+    fn from(e: IngestError) -> CoreError {
+        let code = match &e {
+            IngestError::EmptyFile => "empty-file",
+            IngestError::BinaryFile { .. } => "binary-file",
+            IngestError::FieldTooLong { .. } | IngestError::RowTooLong { .. } | IngestError::TooManyColumns { .. } => "file-limit",
+            IngestError::SpreadsheetTooLarge { .. } => "file-limit",
+            IngestError::InvalidSpreadsheet { .. } | IngestError::NoSuchSheet { .. } | IngestError::NoSheet => "spreadsheet",
+            IngestError::NoIdentifierColumn => "no-identifier-column",
+            IngestError::UnknownColumn { .. } => "unknown-column",
+            IngestError::UnknownRole { .. } => "unknown-role",
+            IngestError::Finished => "state",
+        };
+        CoreError::new(code, &e)
     }
 }

@@ -66,6 +66,12 @@ impl JsOwnSet {
     }
 }
 
+impl From<OwnSet> for JsOwnSet {
+    fn from(inner: OwnSet) -> JsOwnSet {
+        JsOwnSet { inner }
+    }
+}
+
 impl Default for JsOwnSet {
     fn default() -> Self {
         JsOwnSet::new()
