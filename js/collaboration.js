@@ -278,6 +278,12 @@ class Collaboration {
   }
 }
 
+function withSignal(c, signal) {
+  if (signal?.aborted) c.cancel('aborted');
+  else signal?.addEventListener('abort', () => c.cancel('aborted'), { once: true });
+  return c;
+}
+
 async function open(options, makeSession) {
   if (!options?.relay) throw new CleanmatchError('invalid-option', 'a collaboration needs { relay }');
   await loadCore(options.wasmUrl);
@@ -294,7 +300,7 @@ export async function createCollaboration(options) {
   });
   const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
   base.hash = session.inviteFragment();
-  return new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2');
+  return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2'), options.signal);
 }
 
 export async function joinCollaboration(options) {
@@ -304,5 +310,5 @@ export async function joinCollaboration(options) {
       return core.Session.guest(String(options.invite), undefined);
     } catch (err) { throw coded(err); }
   });
-  return new Collaboration(session, pool, options.relay, null);
+  return withSignal(new Collaboration(session, pool, options.relay, null), options.signal);
 }
