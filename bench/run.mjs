@@ -10,9 +10,9 @@
 // Results: a table on stdout, raw JSON in test-artifacts/bench.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { launchBrowser, openPage, prepareWww, root, startServer } from '../tests/browser/harness.mjs';
-import { startStaticServer } from '../tests/browser/static-server.mjs';
 import { sides } from './data.mjs';
 import { runNative } from './native.mjs';
 import { runPsiJs } from './psijs.mjs';
@@ -34,14 +34,7 @@ if (!has('--no-build')) {
 
 const www = prepareWww(opt('--dist') ? path.resolve(opt('--dist')) : undefined);
 fs.cpSync(path.join(root, 'bench', 'page'), www, { recursive: true });
-let server;
-try {
-  server = await startServer(www);
-} catch (err) {
-  // TEMPORARY until `cleanmatch serve` is on main (the bench needs no relay).
-  if (!/not built yet|unexpected argument '--addr'/.test(err.message)) throw err;
-  server = await startStaticServer(www);
-}
+const server = await startServer(www);
 const browser = await launchBrowser();
 const results = [];
 try {
@@ -94,3 +87,6 @@ try {
 fs.mkdirSync(path.join(root, 'test-artifacts'), { recursive: true });
 fs.writeFileSync(path.join(root, 'test-artifacts', 'bench.json'), JSON.stringify(results, null, 2));
 console.log(table(results));
+// The machine may be shared: say how busy it was, since every figure here is wall time.
+console.log(`\n${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; ` +
+  `Chromium workers: ${results.filter((r) => r.name.startsWith('wasm')).map((r) => r.name.slice(5)).join(', ')}`);

@@ -14,7 +14,7 @@ const args = process.argv.slice(2);
 const opt = (f, d) => { const i = args.indexOf(f); return i >= 0 ? Number(args[i + 1]) : d; };
 const n = opt('--n', 20000);
 const rounds = opt('--rounds', 5);
-const dirs = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+const dirs = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--n', '--rounds'].includes(args[i - 1])));
 
 const cores = [];
 for (const dir of dirs) {
@@ -26,11 +26,14 @@ for (const dir of dirs) {
 }
 
 const input = digests(0, n);
+// CPU time by default; --wall for wall time (to compare with native figures, which are wall).
+const wall = args.includes('--wall');
 const cpu = (f) => {
   const s = process.cpuUsage();
+  const t = performance.now();
   const r = f();
   const d = process.cpuUsage(s);
-  return { r, us: d.user + d.system };
+  return { r, us: wall ? (performance.now() - t) * 1000 : d.user + d.system };
 };
 for (let round = 0; round < rounds; round++) {
   for (const c of cores) {
@@ -41,7 +44,7 @@ for (let round = 0; round < rounds; round++) {
     c.best.evaluate = Math.min(c.best.evaluate, e.us / n);
   }
 }
-console.log(`n = ${n}, best of ${rounds} rounds, CPU µs per element (node ${process.version}, V8)`);
+console.log(`n = ${n}, best of ${rounds} rounds, ${wall ? 'wall' : 'CPU'} µs per element (node ${process.version}, V8)`);
 console.log('| build | blind µs/el | evaluate µs/el | wasm KiB |');
 console.log('|---|---|---|---|');
 for (const c of cores) {

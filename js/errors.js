@@ -16,5 +16,7 @@ export class CleanmatchError extends Error {
 
 /** Rebuilds an error posted by a worker (structured clone drops the class). */
 export function fromWire(error) {
-  return new CleanmatchError(error?.code ?? 'internal', error?.message ?? 'unknown error');
+  const err = new CleanmatchError(error?.code ?? 'internal', error?.message ?? 'unknown error');
+  if (typeof error?.index === 'number') err.index = error.index;
+  return err;
 }

@@ -41,17 +41,28 @@ export interface Progress {
   phase: 'read' | 'blind' | 'send' | 'evaluate' | 'match' | 'report' | 'secret';
   done: number;
   total: number;
-  /** Elements per second so far. */
+  /** Units (bytes for `read`, elements otherwise) per second so far. */
   rate: number;
   /** Seconds left at the current rate, or null before the first chunk. */
   eta: number | null;
+}
+
+/** The core's counters during the run (elements). */
+export interface RunProgress {
+  blinded: number;
+  own_points: number;
+  received: number;
+  partner_points: number;
+  evaluated: number;
+  returned: number;
 }
 
 export type MatchKey = 'email' | 'phone' | 'name' | 'postal' | 'maid';
 export type Preset = 'uid2' | 'google' | 'meta' | 'pair' | 'plain';
 export type Mode = 'aggregate' | 'audience';
 /** What a column holds; `ignore` keeps it out of matching (it may still be a breakdown). */
-export type ColumnRole = MatchKey | 'email_sha256' | 'phone_sha256' | 'group' | 'ignore';
+export type ColumnRole = 'email' | 'phone' | 'first_name' | 'last_name' | 'full_name' | 'postal' | 'country' | 'maid'
+  | 'email_sha256' | 'phone_sha256' | 'attribute' | 'ignore';
 
 export interface CollaborationOptions {
   /** The relay's rooms endpoint, e.g. `wss://portal.example/v1/rooms`. */
@@ -89,13 +100,21 @@ export interface JoinOptions extends CollaborationOptions {
   invite: string | URL;
 }
 
-/** The agreed terms, as both sides see them. */
-export interface Manifest extends Required<Omit<ManifestProposal, 'group'>> {
+/** The agreed terms, as both sides see them: the core's manifest JSON (snake_case). */
+export interface Manifest {
   version: number;
-  presetFingerprint: string;
-  group: string | null;
-  /** Hash every later message is bound to. */
-  hash: string;
+  template: 'overlap' | 'segments' | 'measurement' | 'audience';
+  mode: Mode;
+  preset: Preset;
+  preset_fingerprint: string;
+  keys: MatchKey[];
+  k: number;
+  min_records: number;
+  max_records: number;
+  host_group: string | null;
+  guest_group: string | null;
+  measurement: unknown | null;
+  purpose: string;
 }
 
 export interface ManifestReview {
@@ -107,32 +126,40 @@ export interface ManifestReview {
 export interface FileOptions {
   /** Column name → role; default: the detected roles (see the quality report). */
   columns?: Record<string, ColumnRole>;
+  /** Default: the manifest's preset (the guest waits for the proposal). */
   preset?: Preset;
   /** ISO 3166 alpha-2 country for phone numbers without a country code. */
   defaultCountry?: string;
-  /** Records to remove first (opt-outs), same columns as the file. */
-  suppression?: Blob;
+  /** The breakdown column (aggregate mode). */
+  group?: string;
 }
 
-/** Local only: never sent to the partner. */
+/**
+ * Local only, never sent: the core's quality report JSON (`cleanmatch inspect` prints
+ * the same object). The fields most pages show:
+ */
 export interface QualityReport {
   rows: number;
-  columns: { name: string; role: ColumnRole; detected: ColumnRole | null }[];
-  byKind: Partial<Record<MatchKey, { valid: number; invalid: number; duplicate: number; invalidExamples: string[] }>>;
+  records: number;
+  format: string;
+  columns: { name: string; role: string }[];
+  [field: string]: unknown;
 }
 
+/** One side's figures; `matched` is null when suppressed (under k). */
+export interface ReportView {
+  records: number;
+  matched: number | null;
+  by_key: { key: MatchKey; records: number; matched: number | null }[];
+  groups: { label: string; records: number; matched: number | null }[];
+  cells: { group: string; partner_group: string; matched: number | null }[];
+}
+
+/** The report both sides computed (the core's JSON); `report_hash` is equal on both. */
 export interface Report {
-  ownRecords: number;
-  partnerRecords: number;
-  ownMatched: number;
-  partnerMatched: number;
-  /** ownMatched / ownRecords. */
-  matchRate: number;
-  byKind: Partial<Record<MatchKey, { ownMatched: number; partnerMatched: number }>>;
-  /** Breakdown cells; `count` is null when suppressed (under k). */
-  cells: { own: string; partner: string; count: number | null }[];
-  /** Equal on both sides. */
-  reportHash: string;
+  figures: { version: number; manifest_hash: string; mode: Mode; k: number; host: ReportView; guest: ReportView };
+  report_hash: string;
+  lift: unknown | null;
 }
 
 export type CollaborationState = 'waiting' | 'connected' | 'reviewing' | 'agreed' | 'running' | 'finished' | 'failed';
@@ -146,19 +173,27 @@ export interface Collaboration {
   readonly connected: Promise<{ verificationCode: string }>;
   /** Streams the file through the core (never uploaded); resolves to the local quality report. */
   addFile(file: Blob | ReadableStream<Uint8Array>, options?: FileOptions): Promise<QualityReport>;
+  /**
+   * Instead of a file: identifiers already normalized and SHA-256-hashed, per key, each
+   * n×32 bytes for the same n rows (an all-zero digest means "no value").
+   */
+  addDigests(byKey: Partial<Record<MatchKey, Uint8Array>>): void;
   /** Guest: the host's proposal. Host: the guest's answer (tightened or as proposed). */
   readonly manifest: Promise<ManifestReview>;
-  /** Accepts the manifest (the guest may tighten it: higher k, fewer keys). */
-  accept(changes?: Partial<ManifestProposal>): Promise<Manifest>;
+  /** Guest: accepts the proposal for the keys its file holds. Host: confirms the guest's
+   *  answer if it tightened the proposal. Resolves with the agreed manifest. */
+  accept(): Promise<Manifest>;
   /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
   readonly report: Promise<Report>;
-  /** Audience mode, after the report: this side's matched rows as CSV (injection-safe). */
+  /** Audience mode, after the report: this side's matched rows as CSV (injection-safe).
+   *  Not built yet: rejects with `not-implemented`. */
   downloadAudience(): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
-  on(type: 'progress', listener: (p: Progress) => void): () => void;
+  /** `read` progress while a file is added (bytes), then the core's run counters. */
+  on(type: 'progress', listener: (p: Progress | RunProgress) => void): () => void;
   on(type: 'state', listener: (s: CollaborationState) => void): () => void;
   on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
-  /** Ends the run on both sides; pending promises reject with `aborted`. */
+  /** Ends the run on both sides (like aborting `signal`); pending promises reject with `aborted`. */
   cancel(reason?: string): void;
 }
 

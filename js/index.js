@@ -14,14 +14,4 @@ export async function version() {
   }
 }
 
-// The collaboration drives the core's sans-IO session (src/session.rs) between a relay
-// WebSocket and the worker pool; it is wired once the session bindings land.
-export async function createCollaboration(options) {
-  if (!options?.relay) throw new CleanmatchError('invalid-option', 'createCollaboration needs { relay }');
-  throw new CleanmatchError('not-implemented', 'collaborations need the session bindings (issue 6)');
-}
-
-export async function joinCollaboration(options) {
-  if (!options?.relay || !options?.invite) throw new CleanmatchError('invalid-option', 'joinCollaboration needs { relay, invite }');
-  throw new CleanmatchError('not-implemented', 'collaborations need the session bindings (issue 6)');
-}
+export { createCollaboration, joinCollaboration } from './collaboration.js';

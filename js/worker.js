@@ -17,7 +17,11 @@ const ops = {
 
 function describe(err) {
   // Errors from the bindings carry a stable `code`; anything else is a bug or a trap.
-  if (err && typeof err.code === 'string') return { code: err.code, message: String(err.message) };
+  if (err && typeof err.code === 'string') {
+    const out = { code: err.code, message: String(err.message) };
+    if (typeof err.index === 'number') out.index = err.index; // invalid-point: which one
+    return out;
+  }
   return { code: 'internal', message: String(err && err.message ? err.message : err) };
 }
 

@@ -9,6 +9,7 @@
 // Options (flags or env):
 //   --simd / CLEANMATCH_WASM_SIMD=1|0      build with -C target-feature=+simd128
 //   --bits 32|64 / CLEANMATCH_WASM_BITS    curve25519-dalek limb size (default: 32)
+//   --profile P / CLEANMATCH_WASM_PROFILE  cargo profile (default: wasm, see Cargo.toml)
 //   --out DIR                              where to lay out the package (default dist)
 //   --no-www                               do not copy into www/pkg/
 //   --target-dir DIR                       separate cargo target dir (used by the bench
@@ -32,6 +33,7 @@ const opt = (name) => {
 // Measured in docs/performance.md: see there before changing a default.
 const DEFAULT_SIMD = true;
 const DEFAULT_BITS = '32';
+const DEFAULT_PROFILE = 'wasm';
 
 const envBool = (v) => (v === undefined ? undefined : v === '1' || v === 'true');
 const simd = flag('--simd') ? true : flag('--no-simd') ? false : (envBool(process.env.CLEANMATCH_WASM_SIMD) ?? DEFAULT_SIMD);
@@ -78,10 +80,11 @@ const rustflags = [];
 if (simd) rustflags.push('-C', 'target-feature=+simd128');
 if (bits === '64') rustflags.push('--cfg', 'curve25519_dalek_bits="64"');
 if (process.env.RUSTFLAGS) console.warn('build-wasm: ignoring RUSTFLAGS for the wasm target; use --simd / --bits');
-run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--release', '--target-dir', targetDir], {
+const profile = opt('--profile') ?? process.env.CLEANMATCH_WASM_PROFILE ?? DEFAULT_PROFILE;
+run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--target-dir', targetDir], {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: rustflags.join(' '),
 });
-const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', 'release', 'cleanmatch.wasm');
+const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', profile, 'cleanmatch.wasm');
 if (!fs.existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
 
 // 3. wasm-bindgen + wasm-opt, unless the stamp says the output is already current.
@@ -127,4 +130,4 @@ const raw = fs.readFileSync(finalWasm);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`build-wasm: ${path.relative(root, finalWasm)} ${kib(raw.length)} raw, ` +
   `${kib(zlib.gzipSync(raw, { level: 9 }).length)} gzip, ` +
-  `${kib(zlib.brotliCompressSync(raw).length)} brotli (simd=${simd}, bits=${bits})`);
+  `${kib(zlib.brotliCompressSync(raw).length)} brotli (simd=${simd}, bits=${bits}, profile=${profile})`);

@@ -12,6 +12,9 @@
 //! `cargo tree --target wasm32-unknown-unknown -e normal -i getrandom@0.3.4`).
 
 mod error;
+mod ingest;
+mod normalize;
+mod session;
 
 use crate::psi;
 use error::JsResult;

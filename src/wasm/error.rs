@@ -5,7 +5,11 @@
 //! carry structured fields (e.g. `index` for an invalid point). Messages never contain
 //! identifiers or key material, because the core errors never do.
 
+use crate::ingest::IngestError;
+use crate::normalize::NormalizeError;
 use crate::psi::PsiError;
+use crate::seal::SealError;
+use crate::session::SessionError;
 use wasm_bindgen::prelude::*;
 
 /// Result type of every binding: the error is already a JS `Error`.
@@ -20,7 +24,7 @@ pub struct CoreError {
 }
 
 impl CoreError {
-    fn new(code: &'static str, message: impl core::fmt::Display) -> CoreError {
+    pub(super) fn new(code: &'static str, message: impl core::fmt::Display) -> CoreError {
         CoreError { code, message: message.to_string(), fields: Vec::new() }
     }
 
@@ -58,5 +62,47 @@ impl From<PsiError> for CoreError {
             PsiError::InvalidPoint { index } => err.field("index", index),
             _ => err,
         }
+    }
+}
+
+impl From<NormalizeError> for CoreError {
+    fn from(e: NormalizeError) -> CoreError {
+        let code = match &e {
+            NormalizeError::Empty => "empty",
+            NormalizeError::Invalid(_) => "invalid",
+            NormalizeError::NoCountryCode => "no-country-code",
+            NormalizeError::UnknownCountry => "unknown-country",
+        };
+        CoreError::new(code, &e)
+    }
+}
+
+impl From<SessionError> for CoreError {
+    fn from(e: SessionError) -> CoreError {
+        // The session already names its errors for the page and the JS API.
+        CoreError::new(e.code(), &e)
+    }
+}
+
+impl From<SealError> for CoreError {
+    fn from(e: SealError) -> CoreError {
+        CoreError::new("seal", &e)
+    }
+}
+
+impl From<IngestError> for CoreError {
+    fn from(e: IngestError) -> CoreError {
+        let code = match &e {
+            IngestError::EmptyFile => "empty-file",
+            IngestError::BinaryFile { .. } => "binary-file",
+            IngestError::FieldTooLong { .. } | IngestError::RowTooLong { .. } | IngestError::TooManyColumns { .. } => "file-limit",
+            IngestError::SpreadsheetTooLarge { .. } => "file-limit",
+            IngestError::InvalidSpreadsheet { .. } | IngestError::NoSuchSheet { .. } | IngestError::NoSheet => "spreadsheet",
+            IngestError::NoIdentifierColumn => "no-identifier-column",
+            IngestError::UnknownColumn { .. } => "unknown-column",
+            IngestError::UnknownRole { .. } => "unknown-role",
+            IngestError::Finished => "state",
+        };
+        CoreError::new(code, &e)
     }
 }

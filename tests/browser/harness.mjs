@@ -8,7 +8,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startStaticServer } from './static-server.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -91,14 +90,7 @@ export async function screenshot(page, name) {
 /** Everything one test file needs: server + browser, torn down by `close`. */
 export async function setup() {
   const www = prepareWww();
-  let server;
-  try {
-    server = await startServer(www);
-  } catch (err) {
-    // TEMPORARY until `cleanmatch serve` is on main: tests that need the relay skip.
-    if (!/not built yet|unexpected argument '--addr'/.test(err.message)) throw err;
-    server = await startStaticServer(www);
-  }
+  const server = await startServer(www);
   const browser = await launchBrowser();
   return {
     server,

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { launchBrowser, openPage, root, screenshot, startServer } from './harness.mjs';
-import { startStaticServer } from './static-server.mjs';
 
 let project;
 let tarball;
@@ -47,14 +46,7 @@ test('the exports map resolves the entry points and their types', () => {
 });
 
 test('a plain module page runs the core from the installed package', async () => {
-  let server;
-  try {
-    server = await startServer(project);
-  } catch (err) {
-    // TEMPORARY until `cleanmatch serve` is on main.
-    if (!/not built yet|unexpected argument '--addr'/.test(err.message)) throw err;
-    server = await startStaticServer(project);
-  }
+  const server = await startServer(project);
   const browser = await launchBrowser();
   try {
     const page = await openPage(browser, `${server.url}/index.html`);

@@ -1,6 +1,7 @@
 // Exposes the package to the test through window.cm. A module file, not an inline
 // script, because the server's CSP allows scripts from 'self' only.
 import * as pool from './pkg/pool.js';
+import init, * as core from './pkg/wasm/cleanmatch.js';
 
 function randomBytes(n) {
   const out = new Uint8Array(n);
@@ -8,5 +9,8 @@ function randomBytes(n) {
   return out;
 }
 
+// The raw bindings on the main thread, for binding-level tests.
+await init();
+window.core = core;
 window.cm = { ...pool, randomBytes };
 document.querySelector('[data-testid=status]').textContent = 'ready';

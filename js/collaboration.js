@@ -1,0 +1,314 @@
+// The collaboration driver: runs the core's sans-IO session (a wasm instance on this
+// thread; it only seals, frames and counts) between a relay WebSocket and the worker
+// pool (which does every blind and evaluation). See index.d.ts for the public shape.
+import init, * as core from './wasm/cleanmatch.js';
+import { CleanmatchError } from './errors.js';
+import { createPool, loadModule } from './pool.js';
+
+let coreReady;
+function loadCore(wasmUrl) {
+  coreReady ??= loadModule(wasmUrl).then((module) => init({ module_or_path: module }));
+  return coreReady;
+}
+
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => {}); // rejections surface where they are awaited, not as unhandled
+  return { promise, resolve, reject };
+}
+
+function coded(err) {
+  if (err instanceof CleanmatchError) return err;
+  return new CleanmatchError(typeof err?.code === 'string' ? err.code : 'internal', String(err?.message ?? err));
+}
+
+/** The core's manifest (snake_case JSON) from the JS proposal. */
+function manifestJson(p = {}) {
+  const preset = p.preset ?? 'uid2';
+  return JSON.stringify({
+    version: core.protocolVersion(),
+    template: p.mode === 'audience' ? 'audience' : p.group ? 'segments' : 'overlap',
+    mode: p.mode ?? 'aggregate',
+    preset,
+    preset_fingerprint: core.presetFingerprint(preset),
+    keys: p.keys ?? ['email'],
+    k: p.k ?? 50,
+    min_records: p.minRecords ?? 0,
+    max_records: p.maxRecords ?? 50_000_000,
+    host_group: p.group ?? null,
+    guest_group: null,
+    measurement: null,
+    purpose: p.purpose ?? '',
+  });
+}
+
+class Collaboration {
+  #session;
+  #ws;
+  #pool;
+  #own = null;
+  #agreed = false;
+  #started = false;
+  #countered = false;
+  #listeners = { progress: new Set(), state: new Set(), error: new Set() };
+  #connected = deferred();
+  #manifest = deferred();
+  #agreedManifest = deferred();
+  #report = deferred();
+  #state = 'waiting';
+  #preset = null;
+
+  constructor(session, pool, relay, inviteUrl, preset = null) {
+    this.#session = session;
+    this.#preset = preset;
+    this.#pool = pool;
+    this.inviteUrl = inviteUrl;
+    this.side = session.side;
+    const url = `${String(relay).replace(/\/$/, '')}/${session.roomId()}?role=${session.side}`;
+    this.#ws = new WebSocket(url);
+    this.#ws.binaryType = 'arraybuffer';
+    this.#ws.onmessage = (e) => this.#onMessage(e);
+    this.#ws.onclose = (e) => {
+      if (this.#state !== 'finished') this.#fail(new CleanmatchError('relay', `the relay closed the connection (${e.code}${e.reason ? `: ${e.reason}` : ''})`));
+    };
+  }
+
+  get state() { return this.#state; }
+  get connected() { return this.#connected.promise; }
+  get manifest() { return this.#manifest.promise; }
+  get report() { return this.#report.promise; }
+
+  on(type, listener) {
+    this.#listeners[type].add(listener);
+    return () => this.#listeners[type].delete(listener);
+  }
+
+  #emit(type, value) {
+    for (const l of this.#listeners[type]) l(value);
+  }
+
+  #setState(s) {
+    this.#state = s;
+    this.#emit('state', s);
+  }
+
+  #onMessage(event) {
+    try {
+      if (typeof event.data === 'string') {
+        const msg = JSON.parse(event.data);
+        if (msg.type === 'peer-joined') this.#session.peerJoined();
+      } else {
+        this.#session.receive(new Uint8Array(event.data));
+      }
+      this.#pump();
+    } catch (err) {
+      this.#fail(coded(err));
+    }
+  }
+
+  /** Moves everything the session has ready: frames out, events, tasks. */
+  #pump() {
+    let frame;
+    while ((frame = this.#session.pollTransmit()) !== undefined) this.#ws.send(frame);
+    let text;
+    while ((text = this.#session.pollEvent()) !== undefined) this.#onEvent(JSON.parse(text));
+    let task;
+    while ((task = this.#session.pollTask()) !== undefined) this.#run(task);
+    const progress = this.#session.progress();
+    if (progress) this.#emit('progress', JSON.parse(progress));
+  }
+
+  #onEvent(ev) {
+    switch (ev.type) {
+      case 'connected':
+        this.#setState('connected');
+        this.#connected.resolve({ verificationCode: ev.verificationCode });
+        break;
+      case 'proposed':
+        this.#setState('reviewing');
+        this.#manifest.resolve({ manifest: ev.manifest, changes: [] });
+        break;
+      case 'countered':
+        this.#countered = true;
+        this.#setState('reviewing');
+        this.#manifest.resolve({ manifest: ev.manifest, changes: ev.changes });
+        break;
+      case 'agreed':
+        this.#agreed = true;
+        this.#manifest.resolve({ manifest: ev.manifest, changes: [] });
+        this.#agreedManifest.resolve(ev.manifest);
+        this.#setState('agreed');
+        this.#maybeStart();
+        break;
+      case 'finished':
+        this.#setState('finished');
+        this.#report.resolve(JSON.parse(this.#session.report()));
+        this.#ws.close(1000);
+        break;
+      case 'failed':
+        this.#fail(new CleanmatchError(ev.code, ev.message));
+        break;
+      default:
+    }
+  }
+
+  async #run(task) {
+    try {
+      this.#pool.setSecret(this.#session.secret());
+      const out = task.op === 'blind' ? await this.#pool.blind(task.key, task.input) : await this.#pool.evaluate(task.input);
+      this.#session.complete(task.id, out);
+    } catch (err) {
+      if (err?.code === 'invalid-point' && err.index !== undefined) this.#session.completeInvalidPoint(task.id, err.index);
+      else return this.#fail(coded(err));
+    }
+    try {
+      this.#pump();
+    } catch (err) {
+      this.#fail(coded(err));
+    }
+  }
+
+  #maybeStart() {
+    if (!this.#agreed || !this.#own || this.#started) return;
+    this.#started = true;
+    this.#setState('running');
+    this.#session.start(this.#own);
+    this.#own = null; // consumed by the session
+    this.#pump();
+  }
+
+  /**
+   * Adds already normalized and hashed identifiers: `{ email?: Uint8Array, phone?: … }`,
+   * each n×32 bytes for the same n rows; an all-zero digest means "no value".
+   */
+  addDigests(byKey) {
+    const keys = core.matchKeys();
+    const entries = Object.entries(byKey).map(([k, d]) => [keys.indexOf(k), d]);
+    if (!entries.length || entries.some(([i, d]) => i < 0 || !(d instanceof Uint8Array) || d.length % 32)) {
+      throw new CleanmatchError('invalid-input', 'addDigests expects { key: Uint8Array(n×32) } for known match keys');
+    }
+    const n = entries[0][1].length / 32;
+    if (entries.some(([, d]) => d.length / 32 !== n)) throw new CleanmatchError('invalid-length', 'every key needs the same number of rows');
+    const own = new core.OwnSet();
+    for (let row = 0; row < n; row++) {
+      const ks = [];
+      const ds = [];
+      for (const [i, d] of entries) {
+        const digest = d.subarray(row * 32, row * 32 + 32);
+        if (digest.some((b) => b !== 0)) { ks.push(i); ds.push(digest); }
+      }
+      const flat = new Uint8Array(ds.length * 32);
+      ds.forEach((d, j) => flat.set(d, j * 32));
+      own.add(row, undefined, Uint8Array.from(ks), flat, 0x1f);
+    }
+    this.#own = own;
+    this.#maybeStart();
+  }
+
+  /**
+   * Streams a CSV or spreadsheet through the core (on this thread for now) and keeps its
+   * records for the run; resolves to the local quality report. The guest waits for the
+   * host's proposal first, because the preset decides the digests.
+   */
+  async addFile(file, options = {}) {
+    try {
+      let preset = options.preset ?? this.#preset;
+      if (!preset) preset = (await this.#manifest.promise).manifest.preset;
+      const columns = options.columns ? Object.entries(options.columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
+      const ingest = new core.FileIngest(preset, columns, options.defaultCountry, options.group);
+      const reader = (typeof file.stream === 'function' ? file.stream() : file).getReader();
+      const total = typeof file.size === 'number' ? file.size : 0;
+      let done = 0;
+      const started = performance.now();
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        ingest.push(chunk.value);
+        done += chunk.value.length;
+        const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
+        this.#emit('progress', { phase: 'read', done, total, rate, eta: total ? (total - done) / rate : null });
+      }
+      const quality = JSON.parse(ingest.finish());
+      this.#own = ingest.takeOwnSet();
+      ingest.free();
+      this.#maybeStart();
+      return quality;
+    } catch (err) {
+      throw coded(err);
+    }
+  }
+
+  /** Guest: accepts (the keys this side holds); host: confirms a tightened manifest. */
+  async accept() {
+    try {
+      if (this.side === 'guest') {
+        const held = this.#own ? this.#own.heldKeys() : core.matchKeys();
+        this.#session.accept(held, undefined);
+      } else if (this.#countered) {
+        this.#session.confirm();
+      }
+      this.#pump();
+    } catch (err) {
+      this.#fail(coded(err));
+    }
+    return this.#agreedManifest.promise;
+  }
+
+  async downloadAudience() {
+    throw new CleanmatchError('not-implemented', 'audience download needs the ingest bindings');
+  }
+
+  cancel(reason = 'cancelled') {
+    try {
+      this.#session.cancel(reason);
+      this.#pump();
+    } catch { /* already failed */ }
+    this.#fail(new CleanmatchError('aborted', reason));
+  }
+
+  #fail(err) {
+    if (this.#state === 'failed' || this.#state === 'finished') return;
+    this.#setState('failed');
+    for (const d of [this.#connected, this.#manifest, this.#agreedManifest, this.#report]) d.reject(err);
+    this.#emit('error', err);
+    this.#pool.close();
+    if (this.#ws.readyState <= 1) this.#ws.close(1000);
+  }
+}
+
+function withSignal(c, signal) {
+  if (signal?.aborted) c.cancel('aborted');
+  else signal?.addEventListener('abort', () => c.cancel('aborted'), { once: true });
+  return c;
+}
+
+async function open(options, makeSession) {
+  if (!options?.relay) throw new CleanmatchError('invalid-option', 'a collaboration needs { relay }');
+  await loadCore(options.wasmUrl);
+  const session = makeSession();
+  const pool = await createPool({ workers: options.workers, wasmUrl: options.wasmUrl, workerUrl: options.workerUrl });
+  return { session, pool };
+}
+
+export async function createCollaboration(options) {
+  const { session, pool } = await open(options, () => {
+    try {
+      return core.Session.host(manifestJson(options.manifest), undefined);
+    } catch (err) { throw coded(err); }
+  });
+  const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
+  base.hash = session.inviteFragment();
+  return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2'), options.signal);
+}
+
+export async function joinCollaboration(options) {
+  if (!options?.invite) throw new CleanmatchError('invalid-option', 'joinCollaboration needs { invite }');
+  const { session, pool } = await open(options, () => {
+    try {
+      return core.Session.guest(String(options.invite), undefined);
+    } catch (err) { throw coded(err); }
+  });
+  return withSignal(new Collaboration(session, pool, options.relay, null), options.signal);
+}

@@ -1,0 +1,265 @@
+//! Session bindings: the core's sans-IO `Session` for the JS collaboration driver, which
+//! moves its frames over a relay WebSocket and runs its tasks on the worker pool.
+//! Structured values (manifest, report, events, progress) cross as JSON text, which the
+//! driver parses; bulk data as `Uint8Array`.
+
+use super::error::{CoreError, JsResult};
+use crate::manifest::{LocalRules, Manifest};
+use crate::psi::{Op, OwnSet, PsiError, DIGEST_LEN, KEYS};
+use crate::seal::Invite;
+use crate::session::{Event, Session};
+use wasm_bindgen::prelude::*;
+
+fn json_error(e: serde_json::Error) -> CoreError {
+    CoreError::new("invalid-option", format_args!("malformed JSON: {e}"))
+}
+
+fn local_rules(json: Option<String>) -> JsResult<LocalRules> {
+    match json {
+        Some(text) => serde_json::from_str(&text).map_err(json_error),
+        None => Ok(LocalRules::default()),
+    }
+}
+
+/// This side's records, built row by row before [`JsSession::start`].
+#[wasm_bindgen(js_name = OwnSet)]
+pub struct JsOwnSet {
+    inner: OwnSet,
+}
+
+#[wasm_bindgen(js_class = OwnSet)]
+impl JsOwnSet {
+    /// An empty set.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> JsOwnSet {
+        JsOwnSet { inner: OwnSet::new() }
+    }
+
+    /// Adds source row `row`: `keys[i]` is the match-key index (see `KEYS`) of the
+    /// digest at `digests[32·i..32·i+32]`; `allowed` is the mask of agreed keys.
+    ///
+    /// Errors: `invalid-length` unless there is exactly one digest per key index.
+    pub fn add(&mut self, row: u32, group: Option<String>, keys: &[u8], digests: &[u8], allowed: u8) -> JsResult<()> {
+        if digests.len() != keys.len() * DIGEST_LEN {
+            return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN }.into());
+        }
+        let mut pairs = Vec::with_capacity(keys.len());
+        for (k, d) in keys.iter().zip(digests.chunks_exact(DIGEST_LEN)) {
+            let mut digest = [0u8; DIGEST_LEN];
+            digest.copy_from_slice(d);
+            pairs.push((usize::from(*k), digest));
+        }
+        self.inner.add(row, group.as_deref(), &pairs, allowed);
+        Ok(())
+    }
+
+    /// Records held (records without an allowed key are skipped, not held).
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The match keys at least one record has.
+    #[wasm_bindgen(js_name = heldKeys)]
+    pub fn held_keys(&self) -> Vec<String> {
+        self.inner.held_keys()
+    }
+}
+
+impl From<OwnSet> for JsOwnSet {
+    fn from(inner: OwnSet) -> JsOwnSet {
+        JsOwnSet { inner }
+    }
+}
+
+impl Default for JsOwnSet {
+    fn default() -> Self {
+        JsOwnSet::new()
+    }
+}
+
+/// The protocol version a manifest must carry.
+#[wasm_bindgen(js_name = protocolVersion)]
+pub fn protocol_version() -> u32 {
+    crate::manifest::PROTOCOL_VERSION
+}
+
+/// The match key names in wire order; a key's index is its bit in `allowed`.
+#[wasm_bindgen(js_name = matchKeys)]
+pub fn match_keys() -> Vec<String> {
+    KEYS.iter().map(|k| k.to_string()).collect()
+}
+
+/// One side of a collaboration.
+#[wasm_bindgen(js_name = Session)]
+pub struct JsSession {
+    inner: Session,
+    fragment: String,
+}
+
+#[wasm_bindgen(js_class = Session)]
+impl JsSession {
+    /// A host with a fresh invite, proposing `manifest` (JSON of the core's `Manifest`).
+    /// `local` (JSON of `LocalRules`) defaults to the core's defaults.
+    pub fn host(manifest: &str, local: Option<String>) -> JsResult<JsSession> {
+        let proposal: Manifest = serde_json::from_str(manifest).map_err(json_error)?;
+        let invite = Invite::generate()?;
+        let fragment = invite.fragment();
+        Ok(JsSession { inner: Session::host(invite, local_rules(local)?, proposal)?, fragment })
+    }
+
+    /// A guest joining with an invite link or its `#k=…` fragment.
+    pub fn guest(invite: &str, local: Option<String>) -> JsResult<JsSession> {
+        let invite = Invite::parse(invite)?;
+        let fragment = invite.fragment();
+        Ok(JsSession { inner: Session::guest(invite, local_rules(local)?), fragment })
+    }
+
+    /// `k=<base64url secret>`: the invite link's fragment (never sent to a server).
+    #[wasm_bindgen(js_name = inviteFragment)]
+    pub fn invite_fragment(&self) -> String {
+        self.fragment.clone()
+    }
+
+    /// The relay room id derived from the invite.
+    #[wasm_bindgen(js_name = roomId)]
+    pub fn room_id(&self) -> String {
+        self.inner.room_id()
+    }
+
+    /// `host` or `guest`.
+    #[wasm_bindgen(getter)]
+    pub fn side(&self) -> String {
+        format!("{:?}", self.inner.side()).to_lowercase()
+    }
+
+    /// The relay announced the partner (`peer-joined`).
+    #[wasm_bindgen(js_name = peerJoined)]
+    pub fn peer_joined(&mut self) -> JsResult<()> {
+        Ok(self.inner.peer_joined()?)
+    }
+
+    /// A binary frame from the relay.
+    pub fn receive(&mut self, frame: &[u8]) -> JsResult<()> {
+        Ok(self.inner.receive(frame)?)
+    }
+
+    /// The next frame to send to the relay, if any.
+    #[wasm_bindgen(js_name = pollTransmit)]
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.inner.poll_transmit()
+    }
+
+    /// The next event as JSON `{"type": …}`, if any.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self) -> Option<String> {
+        let event = self.inner.poll_event()?;
+        let value = match event {
+            Event::Connected { verification_code } => {
+                serde_json::json!({ "type": "connected", "verificationCode": verification_code })
+            }
+            Event::Proposed(m) => serde_json::json!({ "type": "proposed", "manifest": m }),
+            Event::Countered { manifest, changes } => {
+                serde_json::json!({ "type": "countered", "manifest": manifest, "changes": changes })
+            }
+            Event::Agreed(m) => serde_json::json!({ "type": "agreed", "manifest": m }),
+            Event::Finished => serde_json::json!({ "type": "finished" }),
+            Event::Failed { code, message } => serde_json::json!({ "type": "failed", "code": code, "message": message }),
+        };
+        Some(value.to_string())
+    }
+
+    /// The next task for the pool: `{id, op: "blind"|"evaluate", key?, input}`.
+    #[wasm_bindgen(js_name = pollTask)]
+    pub fn poll_task(&mut self) -> Option<js_sys::Object> {
+        let task = self.inner.poll_task()?;
+        let obj = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            // Setting a plain property on a fresh object cannot fail.
+            let _ = js_sys::Reflect::set(&obj, &k.into(), &v);
+        };
+        // Task ids count up from 0; f64 holds them exactly far beyond any run's length.
+        set("id", JsValue::from_f64(task.id as f64));
+        match task.op {
+            Op::Blind(key) => {
+                set("op", "blind".into());
+                set("key", key.into());
+            }
+            Op::Evaluate => set("op", "evaluate".into()),
+        }
+        set("input", js_sys::Uint8Array::from(task.input.as_slice()).into());
+        Some(obj)
+    }
+
+    /// This side's secret for the pool's workers (32 bytes), once the run started.
+    pub fn secret(&self) -> Option<Vec<u8>> {
+        self.inner.secret().map(|s| s.to_bytes().to_vec())
+    }
+
+    /// Hands back a task's output.
+    pub fn complete(&mut self, id: f64, output: &[u8]) -> JsResult<()> {
+        Ok(self.inner.complete(task_id(id)?, Ok(output.to_vec()))?)
+    }
+
+    /// Reports that the partner's batch of task `id` held an invalid point at `index`.
+    #[wasm_bindgen(js_name = completeInvalidPoint)]
+    pub fn complete_invalid_point(&mut self, id: f64, index: u32) -> JsResult<()> {
+        Ok(self.inner.complete(task_id(id)?, Err(PsiError::InvalidPoint { index: index as usize }))?)
+    }
+
+    /// Guest: accepts the proposal for the keys this side holds and its group column.
+    /// Returns the (possibly tightened) manifest as JSON.
+    pub fn accept(&mut self, held_keys: Vec<String>, group: Option<String>) -> JsResult<String> {
+        let m = self.inner.accept(&held_keys, group)?;
+        serde_json::to_string(&m).map_err(json_error)
+    }
+
+    /// Host: confirms the guest's tightened manifest.
+    pub fn confirm(&mut self) -> JsResult<()> {
+        Ok(self.inner.confirm()?)
+    }
+
+    /// Starts the run with this side's records (the set is consumed).
+    pub fn start(&mut self, own: JsOwnSet) -> JsResult<()> {
+        Ok(self.inner.start(own.inner)?)
+    }
+
+    /// Progress as JSON, once the run started.
+    pub fn progress(&self) -> Option<String> {
+        self.inner.progress().and_then(|p| serde_json::to_string(p).ok())
+    }
+
+    /// The agreed (or proposed) manifest as JSON.
+    pub fn manifest(&self) -> Option<String> {
+        self.inner.manifest().and_then(|m| serde_json::to_string(m).ok())
+    }
+
+    /// The report as JSON, once finished.
+    pub fn report(&self) -> Option<String> {
+        self.inner.report().and_then(|r| serde_json::to_string(r).ok())
+    }
+
+    /// Audience mode: the source rows of this side's matched records.
+    #[wasm_bindgen(js_name = matchedRows)]
+    pub fn matched_rows(&self) -> Option<Vec<u32>> {
+        self.inner.matched_rows()
+    }
+
+    /// Whether the session ended with an error.
+    pub fn failed(&self) -> bool {
+        self.inner.failed()
+    }
+
+    /// Ends the session; an abort frame for the partner follows in `pollTransmit`.
+    pub fn cancel(&mut self, reason: &str) {
+        self.inner.cancel(reason)
+    }
+}
+
+fn task_id(id: f64) -> JsResult<u64> {
+    if id.is_finite() && id >= 0.0 && id.fract() == 0.0 && id < 9_007_199_254_740_992.0 {
+        Ok(id as u64)
+    } else {
+        Err(CoreError::new("invalid-input", "task id is not a non-negative integer"))
+    }
+}

@@ -1,0 +1,101 @@
+// Two pages complete a match through the real relay of `cleanmatch serve`: sealed
+// handshake, manifest agreement, blinding in worker pools, the same report on both.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { openPage, screenshot, setup } from './harness.mjs';
+
+let env;
+
+before(async () => { env = await setup(); });
+after(async () => env?.close());
+
+test('host and guest pages reach the same report through the relay', async () => {
+  const host = await openPage(env.browser, `${env.server.url}/collab.html`);
+  const guest = await openPage(env.browser, `${env.server.url}/collab.html`);
+  for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
+  const relay = env.server.relay;
+
+  const invite = await host.evaluate(async (relay) => {
+    const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { keys: ['email'], k: 50 } });
+    window.collab = c;
+    c.addDigests({ email: await window.cm.digests(0, 600) }); // rows 0..599
+    window.hostResult = c.connected
+      .then(async ({ verificationCode }) => { window.code = verificationCode; await c.accept(); return c.report; })
+      .then((r) => ({ ok: true, report: r, code: window.code }), (e) => ({ ok: false, code: e.code, message: e.message }));
+    return c.inviteUrl;
+  }, relay);
+  assert.match(invite, /#k=/);
+
+  const guestResult = await guest.evaluate(async ([relay, invite]) => {
+    try {
+      const c = await window.cm.joinCollaboration({ relay, invite, workers: 2 });
+      c.addDigests({ email: await window.cm.digests(400, 500) }); // rows 400..899: 200 shared
+      const { verificationCode } = await c.connected;
+      await c.manifest;
+      await c.accept();
+      return { ok: true, report: await c.report, code: verificationCode };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }, [relay, invite]);
+  const hostResult = await host.evaluate(() => window.hostResult);
+  await screenshot(host, 'collab-host');
+
+  assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
+  assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
+  assert.equal(hostResult.code, guestResult.code, 'verification codes differ');
+  assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
+  const f = hostResult.report.figures;
+  assert.equal(f.host.records, 600);
+  assert.equal(f.guest.records, 500);
+  assert.equal(f.host.matched, 200);
+  assert.equal(f.guest.matched, 200);
+  assert.deepEqual([...host.problems, ...guest.problems], []);
+});
+
+test('host and guest match CSV files added with addFile', async () => {
+  const host = await openPage(env.browser, `${env.server.url}/collab.html`);
+  const guest = await openPage(env.browser, `${env.server.url}/collab.html`);
+  for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
+  const relay = env.server.relay;
+  // Host: user0..599; guest: user400..899 with different case and spacing (normalized away).
+  const csv = (first, n, shout) => ['Email,Plan', ...Array.from({ length: n }, (_, i) => {
+    const e = `user${first + i}@example.com`;
+    return `${shout ? ` ${e.toUpperCase()} ` : e},${i % 2 ? 'gold' : 'basic'}`;
+  })].join('\n');
+
+  const invite = await host.evaluate(async ([relay, text]) => {
+    const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { preset: 'uid2', keys: ['email'] } });
+    window.hostResult = (async () => {
+      try {
+        const quality = await c.addFile(new Blob([text], { type: 'text/csv' }));
+        await c.connected;
+        await c.accept();
+        return { ok: true, quality, report: await c.report };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message };
+      }
+    })();
+    return c.inviteUrl;
+  }, [relay, csv(0, 600, false)]);
+
+  const guestResult = await guest.evaluate(async ([relay, invite, text]) => {
+    try {
+      const c = await window.cm.joinCollaboration({ relay, invite, workers: 1 });
+      const quality = await c.addFile(new Blob([text], { type: 'text/csv' })); // waits for the proposal
+      await c.accept();
+      return { ok: true, quality, report: await c.report };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }, [relay, invite, csv(400, 500, true)]);
+  const hostResult = await host.evaluate(() => window.hostResult);
+
+  assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
+  assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
+  assert.equal(hostResult.quality.records, 600);
+  assert.equal(guestResult.quality.records, 500);
+  assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
+  assert.equal(hostResult.report.figures.host.matched, 200);
+  assert.equal(hostResult.report.figures.guest.matched, 200);
+});
