@@ -124,11 +124,19 @@ export async function errorCode(page) {
 const PLANS = ['gold', 'silver', 'bronze'];
 const REGIONS = ['north', 'south'];
 
+/** The host's segment of row i: skewed among shared rows (so indexes differ from 100),
+ *  and a small "trial" segment with 3 shared rows (its matched count is under k). */
+export function plan(i, shared) {
+  if (i < 3 || (i >= 1000 && i < 1017)) return 'trial';
+  if (i < shared) return i % 2 === 0 ? 'gold' : i % 4 === 1 ? 'silver' : 'bronze';
+  return PLANS[i % 3];
+}
+
 /** Host row i: shared when i < shared. */
 export function hostRows(n, shared) {
   return Array.from({ length: n }, (_, i) => ({
     email: i < shared ? `person${i}@example.com` : `host${i}@example.org`,
-    plan: PLANS[i % 3],
+    plan: plan(i, shared),
     // Shared rows are mostly exposed (lift > 0); the others half and half.
     group: i < shared ? (i % 4 === 0 ? 'control' : 'exposed') : (i % 2 === 0 ? 'exposed' : 'control'),
     note: i === 1 ? '=HYPERLINK("http://x")' : ['newsletter', 'store', 'web shop'][i % 3],

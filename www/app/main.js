@@ -138,7 +138,6 @@ async function createRoom(sel) {
   $('#invite-link').value = collab.inviteUrl;
   fill($('proposal'), manifestTable(displayManifest(proposal), 'host'));
   showStep('invite');
-  $('#invite-link').select();
 
   collab.addFile(sel.file, sel.options).then((q) => {
     app.selection.quality = q;
@@ -311,15 +310,23 @@ function watch(collab, onFail) {
   });
   collab.on('progress', (p) => { if (p.phase !== 'read') app.progress?.update(p); });
   collab.on('peer', (what) => {
-    if (what === 'left' && !['finished', 'failed'].includes(collab.state) && app.verificationCode) {
-      $('[data-testid="connection"]').classList.add('lost');
-      fill($('[data-role="peer"]'), 'Your partner is disconnected.');
-      showError({ code: 'partner-left' }, [restartAction, { label: 'Keep waiting', run: () => {} }], { running: true });
-    } else if (what === 'joined') {
+    if (what === 'joined') {
+      app.peerGone = false;
       $('[data-testid="connection"]').classList.remove('lost');
       fill($('[data-role="peer"]'), 'Connected to your partner.');
       if (currentError()?.code === 'partner-left') hideError();
+      return;
     }
+    if (['finished', 'failed'].includes(collab.state) || !app.verificationCode) return;
+    // A partner that just finished closes its connection while this side is still
+    // comparing the last figures: only a partner gone for a moment has left.
+    app.peerGone = true;
+    setTimeout(() => {
+      if (['finished', 'failed'].includes(collab.state) || !app.peerGone) return;
+      $('[data-testid="connection"]').classList.add('lost');
+      fill($('[data-role="peer"]'), 'Your partner is disconnected.');
+      showError({ code: 'partner-left' }, [restartAction, { label: 'Keep waiting', run: () => {} }], { running: true });
+    }, 1500);
   });
   collab.on('error', (err) => {
     onFail?.();
@@ -333,6 +340,7 @@ function watch(collab, onFail) {
     app.report = report;
     app.times.finished = new Date().toISOString();
     app.progress?.finish();
+    if (currentError()?.code === 'partner-left') hideError();
     showReport();
   }, () => {});
 }
