@@ -340,6 +340,7 @@ function watch(collab, onFail) {
     app.report = report;
     app.times.finished = new Date().toISOString();
     app.progress?.finish();
+    app.times.phase_seconds = { read: app.selection?.readSeconds ?? null, ...app.progress?.timings() };
     if (currentError()?.code === 'partner-left') hideError();
     showReport();
   }, () => {});

@@ -76,6 +76,14 @@ export class ProgressView {
   }
 
   finish() {
+    if (this.pending) this.#apply(this.pending);
     this.#set('report', 1, 1, 'both reports agree', true);
+  }
+
+  /** Seconds per phase from its first counter to its last, for the audit receipt. */
+  timings() {
+    const out = {};
+    for (const [id, r] of Object.entries(this.rates)) out[id] = r.end ? Number(((r.end - r.t0) / 1000).toFixed(3)) : null;
+    return out;
   }
 }
