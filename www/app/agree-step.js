@@ -27,7 +27,7 @@ export function manifestTable(m, side, changes = [], mine = false) {
       ? 'Audience: each side learns which of its own rows matched and may download them; no breakdowns'
       : 'Aggregate: counts only; nobody learns which records matched'],
     ['keys', 'Matched on', m.keys.join(', ')],
-    ['preset', 'Normalization', `${PRESET_NAMES[m.preset] ?? m.preset} (rules ${m.preset_fingerprint.slice(0, 12)})`],
+    ['preset', 'Normalization', `${PRESET_NAMES[m.preset] ?? m.preset}${m.preset_fingerprint ? ` (rules ${m.preset_fingerprint.slice(0, 12)})` : ''}`],
     ['k', 'Threshold k', `${count(m.k)}: any count under ${count(m.k)} is shown as “< k”, and groups under k are merged into “(other)”`],
     ['sizes', 'List sizes allowed', `${count(m.min_records)} to ${count(m.max_records)} records on each side`],
     ['host_group', side === 'host' ? 'Your breakdown column' : 'Partner\'s breakdown column', m.host_group ?? 'none'],

@@ -17,7 +17,8 @@ const CLOSE = {
 /** [title, what happened, what to do] for a CleanmatchError-like `{code, message, closeCode}`. */
 export function describe(err, ctx = {}) {
   const code = err?.code ?? 'internal';
-  const m = err?.message ?? '';
+  const raw = err?.message ?? '';
+  const m = raw ? raw[0].toUpperCase() + raw.slice(1).replace(/\.$/, '') : '';
   if (code === 'relay') {
     const c = err.closeCode ?? Number(m.match(/\((\d{4})/)?.[1]);
     if (CLOSE[c]) return [CLOSE[c][0], CLOSE[c][1]];

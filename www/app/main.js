@@ -342,6 +342,8 @@ function watch(collab, onFail) {
     app.progress?.finish();
     app.times.phase_seconds = { read: app.selection?.readSeconds ?? null, ...app.progress?.timings() };
     if (currentError()?.code === 'partner-left') hideError();
+    $('[data-testid="connection"]').classList.remove('lost');
+    fill($('[data-role="peer"]'), 'Finished with your partner.');
     showReport();
   }, () => {});
 }
