@@ -68,7 +68,7 @@ const T = 60_000;
 const tid = (id) => `[data-testid="${id}"]`;
 
 /** Host: template → file → checks → invite link. Returns the invite URL. */
-export async function hostUntilInvite(page, url, { template = 'overlap', file, k, minRecords, group, exposed, control, purpose, shots }) {
+export async function hostUntilInvite(page, url, { template = 'overlap', file, k, minRecords, group, exposed, control, purpose, suppression, shots }) {
   await page.goto(url);
   await page.locator(tid('template')).locator(`input[value="${template}"]`).check();
   if (shots) await shot(page, `${shots}-1-start`);
@@ -81,6 +81,7 @@ export async function hostUntilInvite(page, url, { template = 'overlap', file, k
   if (group) await page.selectOption(tid('group-column'), group);
   if (exposed) await page.fill(tid('exposed-label'), exposed);
   if (control) await page.fill(tid('control-label'), control);
+  if (suppression) await page.setInputFiles(tid('suppression'), suppression);
   await page.click(tid('check-file'));
   await page.waitForSelector(`${tid('file-continue')}:visible`, { timeout: T });
   if (shots) await shot(page, `${shots}-2-file`);

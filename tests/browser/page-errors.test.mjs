@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { errorCode, guestCsv, guestRows, hostCsv, hostRows, hostUntilInvite, setupPage, shot } from './page-driver.mjs';
+import { startServer } from './harness.mjs';
+import { errorCode, guestCsv, guestRows, hostCsv, hostRows, hostUntilInvite, preparePageWww, setupPage, shot } from './page-driver.mjs';
 
 let env;
 before(async () => { env = await setupPage(); });
@@ -93,6 +94,27 @@ test('invite links: malformed, no collaboration behind it, already in use', asyn
   await g.click(`${tid('error')} button`);
   await g.waitForSelector(`${tid('create-room')}:visible`);
   await close(g, g2, h);
+});
+
+test('the relay going down says so and offers a new start', async () => {
+  const www = preparePageWww();
+  const server = await startServer(www);
+  const page = await env.party('host');
+  try {
+    await page.goto(server.url);
+    await page.click(tid('create-room'));
+    await page.setInputFiles(tid('file-input'), env.write('r.csv', hostCsv(hostRows(200, 0))));
+    await page.click(tid('check-file'));
+    await page.waitForSelector(`${tid('file-continue')}:visible`);
+    await server.close();
+    await page.click(tid('file-continue'));
+    assert.equal(await errorCode(page), 'relay');
+    assert.match(await page.innerText(tid('error')), /relay/i);
+    await shot(page, 'page-error-relay-down');
+  } finally {
+    await server.close();
+    await close(page);
+  }
 });
 
 test('narrow window: the flow fits 400 px without horizontal scrolling', async () => {

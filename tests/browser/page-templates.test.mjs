@@ -62,8 +62,28 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   const hashes = await Promise.all([h, g].map((p) => p.locator('[data-testid="report-hash"] code').innerText()));
   assert.equal(hashes[0], hashes[1]);
   assert.ok(await h.isVisible('[data-testid="venn"]'));
+  // Downloads: a self-contained report (no script, styles inlined) and the audit receipt.
+  const html = await downloaded(h, '[data-testid="download-report"]');
+  assert.match(html, /<style>[^]*\.venn-own/);
+  assert.doesNotMatch(html, /<script|<link /i);
+  assert.match(html, /data-testid="overlap-count">600</);
+  const receipt = JSON.parse(await downloaded(g, '[data-action="download-receipt"]'));
+  assert.equal(receipt.side, 'guest');
+  assert.equal(receipt.report_hash.slice(0, 16), hashes[1]);
+  assert.equal(receipt.counts.own_records_sent, GUEST_N);
+  assert.equal(receipt.counts.partner_records, HOST_N);
+  assert.equal(receipt.manifest.purpose, 'size the overlap');
+  assert.ok(receipt.times.finished && receipt.times.agreed);
+  const json = JSON.parse(await downloaded(h, '[data-action="download-json"]'));
+  assert.equal(json.report.figures.host.matched, SHARED);
   assert.deepEqual([...h.problems, ...g.problems], []);
 });
+
+async function downloaded(page, selector) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  const chunks = await (await d.createReadStream()).toArray();
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 async function run(template, hostOpts, guestOpts, shots) {
   const [h, g] = await pair();
@@ -122,8 +142,18 @@ test('segment insights: per-segment counts, "< k" for a small cell, index agains
   await close(h, g);
 });
 
-test('campaign measurement: lift and its confidence interval from exposed/control × converted', async () => {
-  const [h, g] = await run('measurement', { group: 'Group', exposed: 'exposed', control: 'control' }, {}, 'page-measurement');
+test('campaign measurement: the guest tightens k (highlighted for the host), then lift with its interval', async () => {
+  const [h, g] = await pair();
+  const invite = await hostUntilInvite(h, env.server.url, { template: 'measurement', file: hostFile, k: 20, group: 'Group', exposed: 'exposed', control: 'control', shots: 'page-measurement-host' });
+  await guestUntilAccept(g, invite, { file: guestFile, shots: 'page-measurement-guest' }); // the guest's own k: 50
+  await h.waitForSelector('[data-testid="changes"]:visible', { timeout: 30_000 });
+  assert.match(await text(h, 'changes'), /threshold k 20 → 50/);
+  assert.equal(await h.getAttribute('section[data-step="agree"] [data-testid="manifest"] [data-key="k"]', 'class'), 'row changed');
+  await shot(h, 'page-measurement-host-3b-tightened');
+  await h.click('[data-testid="accept-manifest"]');
+  await Promise.all([waitReport(h), waitReport(g)]);
+  await shot(h, 'page-measurement-host-4-report');
+  assert.deepEqual([...h.problems, ...g.problems], []);
   let n1 = 0; let a = 0; let n2 = 0; let c = 0;
   host.forEach((r, i) => {
     if (r.group === 'exposed') { n1 += 1; if (i < SHARED) a += 1; } else { n2 += 1; if (i < SHARED) c += 1; }
@@ -136,18 +166,24 @@ test('campaign measurement: lift and its confidence interval from exposed/contro
   await close(h, g);
 });
 
-test('audience: both opted in; each side downloads its own matched rows, CSV-injection safe', async () => {
-  const [h, g] = await run('audience', {}, {}, 'page-audience');
-  assert.equal(await text(h, 'overlap-count'), '600');
+test('audience with a suppression list: each side downloads its own matched rows, CSV-injection safe', async () => {
+  // The host leaves out 50 shared customers (an opt-out list, written differently).
+  const optOut = env.write('opt-out.csv', `email\n${Array.from({ length: 50 }, (_, i) => ` Person${100 + i}@EXAMPLE.com`).join('\n')}\n`);
+  const [h, g] = await run('audience', { suppression: optOut }, {}, 'page-audience');
+  const matched = SHARED - 50;
+  assert.equal(await text(h, 'overlap-count'), String(matched));
+  assert.equal(await text(g, 'overlap-count'), String(matched));
   const [download] = await Promise.all([h.waitForEvent('download'), h.click('[data-testid="download-audience"]')]);
   const csv = await (await download.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'));
   const lines = csv.trim().split(/\r?\n/);
   assert.equal(lines[0], 'Email,Plan,Group,Note');
-  assert.equal(lines.length, 1 + SHARED);
+  assert.equal(lines.length, 1 + matched);
   assert.ok(lines.every((l, i) => i === 0 || /^person\d+@example\.com,/.test(l)), 'only shared rows');
+  assert.ok(!lines.some((l) => l.startsWith('person120@')), 'no suppressed row');
   assert.ok(csv.includes(`"'=HYPERLINK(""http://x"")"`), 'a formula is neutralized');
   const [gd] = await Promise.all([g.waitForEvent('download'), g.click('[data-testid="download-audience"]')]);
   const gcsv = await (await gd.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'));
-  assert.equal(gcsv.trim().split(/\r?\n/).length, 1 + SHARED);
+  assert.equal(gcsv.trim().split(/\r?\n/).length, 1 + matched);
+  assert.match(gcsv, /^E-Mail,Region\r\n/);
   await close(h, g);
 });

@@ -182,6 +182,8 @@ export function initFileStep(ctx) {
       preset: presetSel.value,
     };
     if (wantsGroup && $('#group-column', sec).value) opts.group = $('#group-column', sec).value;
+    const suppression = $('#suppression', sec).files?.[0];
+    if (suppression) opts.suppression = suppression;
     return opts;
   }
 
@@ -264,6 +266,7 @@ export function initFileStep(ctx) {
   });
   presetSel.addEventListener('change', () => { state.quality = null; $('quality', sec).hidden = true; renderExample(); });
   $('#country', sec).addEventListener('change', () => { renderExample(); });
+  $('#suppression', sec).addEventListener('change', () => { state.quality = null; $('quality', sec).hidden = true; });
   $('[data-testid="check-file"]', sec).addEventListener('click', check);
   $('[data-action="other-file"]', sec).addEventListener('click', () => { reset(); input.focus(); input.click(); });
   $('[data-testid="file-continue"]', sec).addEventListener('click', () => {

@@ -38,6 +38,16 @@ function restart() {
 
 const restartAction = { label: 'Start a new collaboration', run: restart };
 
+/** A failure to start may really be the server (relay and page) being down. */
+async function explain(err) {
+  if (!['worker-crashed', 'wasm-load', 'relay'].includes(err?.code)) return err;
+  try {
+    const r = await fetch('/healthz', { cache: 'no-store' });
+    if (r.ok) return err;
+  } catch { /* down */ }
+  return { code: 'relay', message: 'the cleanmatch server does not answer' };
+}
+
 async function boot() {
   coreInfo().then((info) => {
     app.core = info;
@@ -129,7 +139,7 @@ async function createRoom(sel) {
   try {
     collab = await createCollaboration({ relay: RELAY, manifest: proposal, inviteBase: `${location.origin}${location.pathname}` });
   } catch (err) {
-    showError(err, [{ label: 'Try again', run: () => createRoom(sel) }, restartAction]);
+    showError(await explain(err), [{ label: 'Try again', run: () => createRoom(sel) }, restartAction]);
     return;
   }
   app.collab = collab;
@@ -222,8 +232,8 @@ async function joinAsGuest() {
   } catch (err) {
     button.disabled = false;
     status.textContent = '';
-    const e = err?.code === 'seal' ? { code: 'invalid-invite', message: err.message } : err;
-    showError(e, [{ label: 'Start my own collaboration', run: restart }]);
+    const e = err?.code === 'seal' ? { code: 'invalid-invite', message: err.message } : await explain(err);
+    showError(e, [{ label: 'Try again', run: joinAsGuest }, { label: 'Start my own collaboration', run: restart }]);
     return;
   }
   app.collab = collab;

@@ -22,7 +22,7 @@ export function showStep(name) {
 /** The guest's stepper: it does not invite anyone. */
 export function setGuestStepper() {
   const invite = document.querySelector('.stepper li[data-step="invite"]');
-  if (invite) invite.textContent = 'Connect';
+  if (invite) invite.hidden = true;
   const start = document.querySelector('.stepper li[data-step="start"]');
   if (start) start.textContent = 'Join';
 }
