@@ -64,6 +64,23 @@ test('the partner closing its page shows "partner left"', async () => {
   await close(h);
 });
 
+test('the guest declining the terms stops both pages, with the reason on the host', async () => {
+  const h = await env.party('host');
+  const g = await env.party('guest');
+  const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h3.csv', hostCsv(hostRows(300, 100))) });
+  await g.goto(invite);
+  await g.click(tid('join-room'));
+  await g.waitForSelector(`${tid('file-input')}:visible`);
+  await g.setInputFiles(tid('file-input'), env.write('g3.csv', guestCsv(guestRows(300, 100))));
+  await g.click(tid('check-file'));
+  await g.click(tid('file-continue'));
+  await g.click('[data-action="decline"]');
+  assert.match(await errorCode(g), /^(cancelled|aborted)$/);
+  assert.equal(await errorCode(h), 'partner-aborted');
+  assert.match(await h.innerText(tid('error')), /declined the terms/);
+  await close(h, g);
+});
+
 test('invite links: malformed, no collaboration behind it, already in use', async () => {
   const g = await env.party('guest');
   await g.goto(`${env.server.url}/#k=not-a-secret`);

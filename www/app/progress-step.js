@@ -28,7 +28,7 @@ export class ProgressView {
 
   /** Marks the read phase done (it ran in the file step). */
   readDone(records, seconds) {
-    this.#set('read', 1, 1, `${count(records)} records in ${seconds.toFixed(1)} s`, true);
+    this.#set('read', 1, 1, `${count(records)} records, read in ${seconds < 1 ? 'under a second' : duration(seconds)}`, true);
   }
 
   /** The core's run counters; updates are batched to one per frame. */
