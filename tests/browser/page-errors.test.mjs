@@ -81,6 +81,24 @@ test('the guest declining the terms stops both pages, with the reason on the hos
   await close(h, g);
 });
 
+test('a list below the agreed minimum size stops the run with a specific message', async () => {
+  const h = await env.party('host');
+  const g = await env.party('guest');
+  const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h4.csv', hostCsv(hostRows(300, 50))), minRecords: 100 });
+  await g.goto(invite);
+  await g.click(tid('join-room'));
+  await g.waitForSelector(`${tid('file-input')}:visible`);
+  await g.setInputFiles(tid('file-input'), env.write('g4.csv', guestCsv(guestRows(60, 50))));
+  await g.click(tid('check-file'));
+  await g.click(tid('file-continue'));
+  await g.click(tid('accept-manifest'));
+  assert.equal(await errorCode(g), 'set-too-small');
+  assert.match(await g.innerText(tid('error')), /below the agreed minimum/);
+  assert.equal(await errorCode(h), 'partner-aborted');
+  await shot(g, 'page-error-set-too-small');
+  await close(h, g);
+});
+
 test('invite links: malformed, no collaboration behind it, already in use', async () => {
   const g = await env.party('guest');
   await g.goto(`${env.server.url}/#k=not-a-secret`);
