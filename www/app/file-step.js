@@ -3,7 +3,7 @@
 // preset with one of your own values before and after, and the local quality report.
 // Nothing here is sent anywhere.
 import { kindOfRole, normalizeExample, sniffFile } from '../pkg/page-helpers.js';
-import { $, bytes, count, fill, h } from './dom.js';
+import { $, bytes, count, duration, fill, h } from './dom.js';
 import { hideError, showError } from './errors.js';
 import { PRESETS, ROLES, TEMPLATES, keyOfRole } from './presets.js';
 
@@ -152,16 +152,24 @@ export function initFileStep(ctx) {
     const sn = state.sniff;
     if (!sn) return fill(box, '');
     let col = -1;
-    let raw = '';
+    let values = [];
     for (const wanted of ['email', 'phone', 'full_name', 'first_name', 'postal', 'maid', 'email_sha256', 'phone_sha256', 'last_name']) {
       col = state.roles.indexOf(wanted);
       if (col < 0) continue;
-      raw = sn.preview.map((r) => r.fields[col]).find((v) => v && v.trim()) ?? '';
-      if (raw) break;
+      values = sn.preview.map((r) => r.fields[col]).filter((v) => v && v.trim());
+      if (values.length) break;
     }
-    if (col < 0 || !raw) return fill(box, h('p', { class: 'hint' }, 'No identifier value in the first rows to show as an example.'));
+    if (col < 0 || !values.length) return fill(box, h('p', { class: 'hint' }, 'No identifier value in the first rows to show as an example.'));
     const kind = kindOfRole(state.roles[col]);
-    const out = await normalizeExample(preset, kind, raw, $('#country', sec).value.trim().toUpperCase() || undefined);
+    const cc = $('#country', sec).value.trim().toUpperCase() || undefined;
+    // Prefer a value the preset changes: it shows what normalization does.
+    let raw = values[0];
+    let out = await normalizeExample(preset, kind, raw, cc);
+    for (const v of values.slice(1)) {
+      if (!out.ok || out.value !== raw) break;
+      const o = await normalizeExample(preset, kind, v, cc);
+      if (o.ok && o.value !== v) { raw = v; out = o; }
+    }
     fill(box,
       h('p', { class: 'hint' }, `An example from your column “${sn.headers[col]}” (shown only here):`),
       h('div', { class: 'before-after' },
@@ -214,7 +222,7 @@ export function initFileStep(ctx) {
       state.quality = quality;
       state.readSeconds = (performance.now() - started) / 1000;
       bar.value = 1;
-      status.textContent = `Read ${count(quality.rows)} rows in ${state.readSeconds.toFixed(1)} s.`;
+      status.textContent = `Read ${count(quality.rows)} rows in ${state.readSeconds < 1 ? 'under a second' : duration(state.readSeconds)}.`;
       renderQuality(quality);
     } catch (err) {
       status.textContent = '';
