@@ -238,6 +238,10 @@ async function joinAsGuest() {
   }
   app.collab = collab;
   watch(collab, () => { button.disabled = false; status.textContent = ''; });
+  const slow = setTimeout(() => {
+    status.textContent = 'Still waiting for your partner\'s page. Keep this page open; if they closed theirs, this link no longer works: ask them for a new one.';
+  }, 15_000);
+  collab.connected.finally(() => clearTimeout(slow)).catch(() => {});
   try {
     const { verificationCode } = await collab.connected;
     connected(verificationCode);
