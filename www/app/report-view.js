@@ -20,7 +20,7 @@ export function renderReport(root, report, manifest, side) {
   const partnerGrouped = Boolean(manifest[`${other}_group`]) && partner.groups?.length > 0;
 
   fill(root,
-    h('p', { class: 'report-meta' }, `${templateName(manifest.template)} · ${manifest.mode} · matched on ${manifest.keys.join(', ')} · threshold k = ${count(k)}`,
+    h('p', { class: 'report-meta' }, `${templateName(manifest.template)} · ${manifest.mode === 'audience' ? 'each side knows which of its own rows matched' : 'aggregate counts only'} · matched on ${manifest.keys.join(', ')} · threshold k = ${count(k)}`,
       manifest.purpose ? ` · purpose: ${manifest.purpose}` : ''),
     h('div', { class: 'headline' },
       h('div', { class: 'stat' },
