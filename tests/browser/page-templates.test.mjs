@@ -29,8 +29,14 @@ after(async () => {
   const forms = identifierForms([...host.map((r) => r.email), ...guest.map((r) => r.email)]);
   const hits = canary(env.sent, forms);
   const frames = env.sent.filter((s) => s.kind === 'ws').length;
+  // No third-party requests: every URL is the page's own server (or a local blob/data URL).
+  const origin = new URL(env.server.url);
+  const foreign = env.sent.filter((s) => s.kind !== 'ws').map((s) => s.url)
+    .filter((u) => !/^(blob|data):/.test(u) && new URL(u).host !== origin.host);
   await env?.close();
-  assert.ok(frames >= 10, `the canary saw only ${frames} WebSocket frames`);
+  const pagesRan = env.sent.some((s) => s.kind === 'ws-open'); // not when filtered to the canary's self-test
+  assert.ok(!pagesRan || frames >= 10, `the canary saw only ${frames} WebSocket frames`);
+  assert.deepEqual(foreign, [], 'requests to other hosts');
   assert.deepEqual(hits.slice(0, 10), [], `identifiers left the page (${hits.length} hits)`);
 });
 
@@ -186,4 +192,17 @@ test('audience with a suppression list: each side downloads its own matched rows
   assert.equal(gcsv.trim().split(/\r?\n/).length, 1 + matched);
   assert.match(gcsv, /^E-Mail,Region\r\n/);
   await close(h, g);
+});
+
+test('the canary itself catches every form of a leak', async () => {
+  const { createHash } = await import('node:crypto');
+  const email = '  PERSON7@Example.COM ';
+  const forms = identifierForms([email]);
+  const d = createHash('sha256').update('person7@example.com').digest();
+  const leaks = [
+    Buffer.from('x=person7%40example.com'), Buffer.from(`{"v":"${d.toString('hex')}"}`),
+    Buffer.from(d.toString('base64')), Buffer.concat([Buffer.from([1, 2, 3]), d, Buffer.from([9])]), Buffer.from('PERSON7@Example.COM'),
+  ];
+  for (const data of leaks) assert.equal(canary([{ who: 't', kind: 'ws', url: 'u', data }], forms).length > 0, true, data.toString('latin1'));
+  assert.deepEqual(canary([{ who: 't', kind: 'ws', url: 'u', data: Buffer.from('person8@example.com') }], forms), []);
 });
