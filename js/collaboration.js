@@ -146,6 +146,7 @@ class Collaboration {
         this.#setState('finished');
         this.#report.resolve(JSON.parse(this.#session.report()));
         this.#ws.close(1000);
+        this.#pool.close(); // the workers hold the secret; nothing is left to blind
         break;
       case 'failed':
         this.#fail(new CleanmatchError(ev.code, ev.message));
