@@ -59,6 +59,7 @@ class Collaboration {
   #report = deferred();
   #state = 'waiting';
   #preset = null;
+  #runStarted = null;
 
   constructor(session, pool, relay, inviteUrl, preset = null) {
     this.#session = session;
@@ -117,7 +118,19 @@ class Collaboration {
     let task;
     while ((task = this.#session.pollTask()) !== undefined) this.#run(task);
     const progress = this.#session.progress();
-    if (progress) this.#emit('progress', JSON.parse(progress));
+    if (progress) this.#emit('progress', this.#runProgress(JSON.parse(progress)));
+  }
+
+  /** The core's counters as {phase, done, total, rate, eta} (plus the raw counters). */
+  #runProgress(c) {
+    // Work this side does: blind its own points, then evaluate the partner's.
+    const total = c.own_points + c.partner_points;
+    const done = c.blinded + c.evaluated;
+    const phase = c.blinded < c.own_points ? 'blind' : c.evaluated < c.partner_points || !c.partner_points ? 'evaluate' : 'match';
+    this.#runStarted ??= performance.now();
+    const seconds = (performance.now() - this.#runStarted) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    return { ...c, phase, done, total, rate, eta: rate > 0 && total ? (total - done) / rate : null };
   }
 
   #onEvent(ev) {

@@ -100,10 +100,8 @@ class CleanMatchElement extends HTMLElement {
     c.on('state', (s) => this.dispatchEvent(new CustomEvent('state', { detail: s })));
     c.on('progress', (p) => {
       const bar = this.#show('[data-testid=progress]');
-      if (p.phase === 'read') { bar.max = p.total || 1; bar.value = p.done; } else if (p.own_points) {
-        bar.max = p.own_points + p.partner_points;
-        bar.value = p.blinded + p.evaluated;
-      }
+      bar.max = p.total || 1;
+      bar.value = p.done;
     });
     c.connected.then(({ verificationCode }) => { this.#show('[data-testid=verify-code]').textContent = verificationCode; }, () => {});
     c.report.then((r) => this.#report(r), (e) => this.#fail(e));

@@ -189,8 +189,9 @@ export interface Collaboration {
    *  Not built yet: rejects with `not-implemented`. */
   downloadAudience(): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
-  /** `read` progress while a file is added (bytes), then the core's run counters. */
-  on(type: 'progress', listener: (p: Progress | RunProgress) => void): () => void;
+  /** `read` progress while a file is added (bytes), then `blind`/`evaluate`/`match`
+   *  (elements this side computes, with the core's counters alongside). */
+  on(type: 'progress', listener: (p: Progress & Partial<RunProgress>) => void): () => void;
   on(type: 'state', listener: (s: CollaborationState) => void): () => void;
   on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
   /** Ends the run on both sides (like aborting `signal`); pending promises reject with `aborted`. */

@@ -18,6 +18,8 @@ async function runMatch(hostWorkers, guestWorkers) {
 
   const invite = await host.evaluate(async ([relay, workers]) => {
     const c = await window.cm.createCollaboration({ relay, workers, manifest: { keys: ['email'], k: 50 } });
+    window.phases = new Set();
+    c.on('progress', (p) => { if (p.done <= p.total) window.phases.add(p.phase); });
     c.addDigests({ email: await window.cm.digests(0, 600) }); // rows 0..599
     window.hostResult = c.connected
       .then(async ({ verificationCode }) => { window.code = verificationCode; await c.accept(); return c.report; })
@@ -38,7 +40,7 @@ async function runMatch(hostWorkers, guestWorkers) {
       return { ok: false, code: e.code, message: e.message };
     }
   }, [relay, invite, guestWorkers]);
-  const hostResult = await host.evaluate(() => window.hostResult);
+  const hostResult = await host.evaluate(async () => ({ ...(await window.hostResult), phases: [...window.phases] }));
   await screenshot(host, `collab-host-${hostWorkers}w`);
   assert.deepEqual([...host.problems, ...guest.problems], []);
   await host.close();
@@ -59,6 +61,7 @@ test('host and guest pages reach the same report through the relay, with 1 or N 
     assert.equal(f.guest.records, 500);
     assert.equal(f.host.matched, 200);
     assert.equal(f.guest.matched, 200);
+    assert.ok(hostResult.phases.includes('blind') && hostResult.phases.includes('evaluate'), `phases: ${hostResult.phases}`);
   }
   // Same data, same manifest: the same report whatever the worker count.
   assert.equal(one.hostResult.report.report_hash, many.hostResult.report.report_hash);
