@@ -72,6 +72,8 @@ export interface CollaborationOptions {
   /** Overrides for bundlers/CDNs that move the package's files. */
   wasmUrl?: string | URL;
   workerUrl?: string | URL;
+  /** Where `ingest-worker.js` (the file reader) is served. */
+  ingestWorkerUrl?: string | URL;
   /** Aborting ends the collaboration (both sides see `partner-aborted` / `aborted`). */
   signal?: AbortSignal;
 }
@@ -171,7 +173,8 @@ export interface Collaboration {
   readonly state: CollaborationState;
   /** Resolves when the sealed channel is up; show the code on both pages. */
   readonly connected: Promise<{ verificationCode: string }>;
-  /** Streams the file through the core (never uploaded); resolves to the local quality report. */
+  /** Streams the file through the core in a worker (never uploaded); resolves to the
+   *  local quality report. */
   addFile(file: Blob | ReadableStream<Uint8Array>, options?: FileOptions): Promise<QualityReport>;
   /**
    * Instead of a file: identifiers already normalized and SHA-256-hashed, per key, each
@@ -189,8 +192,9 @@ export interface Collaboration {
    *  Not built yet: rejects with `not-implemented`. */
   downloadAudience(): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
-  /** `read` progress while a file is added (bytes), then the core's run counters. */
-  on(type: 'progress', listener: (p: Progress | RunProgress) => void): () => void;
+  /** `read` progress while a file is added (bytes), then `blind`/`evaluate`/`match`
+   *  (elements this side computes, with the core's counters alongside). */
+  on(type: 'progress', listener: (p: Progress & Partial<RunProgress>) => void): () => void;
   on(type: 'state', listener: (s: CollaborationState) => void): () => void;
   on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
   /** Ends the run on both sides (like aborting `signal`); pending promises reject with `aborted`. */

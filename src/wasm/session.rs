@@ -53,6 +53,43 @@ impl JsOwnSet {
         Ok(())
     }
 
+    /// Adds many records at once, in the layout of `FileIngest.takeRecords()`: record
+    /// `i` is source row `rows[i]` with `counts[i]` consecutive entries of `keys`/`digests`
+    /// and group `labels[groups[i]]` (`0xffffffff`: none).
+    ///
+    /// Errors: `invalid-length` if the arrays do not describe the same records.
+    #[wasm_bindgen(js_name = addBatch)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_batch(
+        &mut self,
+        rows: &[u32],
+        counts: &[u8],
+        keys: &[u8],
+        digests: &[u8],
+        groups: &[u32],
+        labels: Vec<String>,
+        allowed: u8,
+    ) -> JsResult<()> {
+        let total: usize = counts.iter().map(|c| usize::from(*c)).sum();
+        if counts.len() != rows.len() || groups.len() != rows.len() || keys.len() != total || digests.len() != total * DIGEST_LEN {
+            return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN }.into());
+        }
+        let mut at = 0;
+        let mut pairs = Vec::new();
+        for ((row, count), group) in rows.iter().zip(counts).zip(groups) {
+            pairs.clear();
+            for j in at..at + usize::from(*count) {
+                let mut digest = [0u8; DIGEST_LEN];
+                digest.copy_from_slice(&digests[j * DIGEST_LEN..(j + 1) * DIGEST_LEN]);
+                pairs.push((usize::from(keys[j]), digest));
+            }
+            at += usize::from(*count);
+            let label = labels.get(*group as usize).map(String::as_str);
+            self.inner.add(*row, label, &pairs, allowed);
+        }
+        Ok(())
+    }
+
     /// Records held (records without an allowed key are skipped, not held).
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
