@@ -49,6 +49,7 @@ class Collaboration {
   #ws;
   #pool;
   #own = null;
+  #file = null;
   #agreed = false;
   #started = false;
   #countered = false;
@@ -237,7 +238,10 @@ class Collaboration {
       const columns = options.columns ? Object.entries(options.columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
       const started = performance.now();
       const { quality, records } = await readInWorker(
-        { module: await loadModule(this.#wasmUrl), file, preset, columns, defaultCountry: options.defaultCountry, group: options.group },
+        {
+          module: await loadModule(this.#wasmUrl), file, preset, columns,
+          defaultCountry: options.defaultCountry, group: options.group, suppression: options.suppression,
+        },
         this.#ingestUrl,
         ({ done, total }) => {
           const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
@@ -247,6 +251,8 @@ class Collaboration {
       const own = new core.OwnSet();
       own.addBatch(records.rows, records.counts, records.keys, records.digests, records.groups, records.labels, 0x1f);
       this.#own = own;
+      // Kept to write the matched rows after an audience run (a File can be read again).
+      this.#file = typeof file.stream === 'function' ? file : null;
       this.#maybeStart();
       return quality;
     } catch (err) {
@@ -270,8 +276,27 @@ class Collaboration {
     return this.#agreedManifest.promise;
   }
 
+  /**
+   * Audience mode, after the report: this side's own matched rows (its original
+   * columns, header first) as a CSV Blob, safe against spreadsheet formula injection.
+   * The file is streamed again; nothing leaves the page.
+   */
   async downloadAudience() {
-    throw new CleanmatchError('not-implemented', 'audience download needs the ingest bindings');
+    const rows = this.#state === 'finished' ? this.#session.matchedRows() : undefined;
+    if (!rows) throw new CleanmatchError('state', 'matched rows exist only after an audience-mode report');
+    if (!this.#file) throw new CleanmatchError('state', 'the file was given as a stream; add it as a File or Blob to export rows');
+    const picker = new core.MatchedRows(rows);
+    try {
+      const parts = [];
+      const reader = this.#file.stream().getReader();
+      for (let c = await reader.read(); !c.done; c = await reader.read()) parts.push(picker.push(c.value));
+      parts.push(picker.finish());
+      return new Blob(parts, { type: 'text/csv;charset=utf-8' });
+    } catch (err) {
+      throw coded(err);
+    } finally {
+      picker.free();
+    }
   }
 
   cancel(reason = 'cancelled') {

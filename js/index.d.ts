@@ -134,6 +134,9 @@ export interface FileOptions {
   defaultCountry?: string;
   /** The breakdown column (aggregate mode). */
   group?: string;
+  /** A suppression (opt-out) list: records sharing any identifier with it are removed
+   *  before anything is blinded; the quality report counts them as `suppressed`. */
+  suppression?: Blob;
 }
 
 /**
@@ -188,8 +191,9 @@ export interface Collaboration {
   accept(): Promise<Manifest>;
   /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
   readonly report: Promise<Report>;
-  /** Audience mode, after the report: this side's matched rows as CSV (injection-safe).
-   *  Not built yet: rejects with `not-implemented`. */
+  /** Audience mode, after the report: this side's own matched rows (its original
+   *  columns, header first) as CSV, with formula-like cells neutralized. The file added
+   *  with `addFile` is read again (it must be a File or Blob, not a stream). */
   downloadAudience(): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
   /** `read` progress while a file is added (bytes), then `blind`/`evaluate`/`match`

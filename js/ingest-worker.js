@@ -1,15 +1,23 @@
 // Reads one file off the main thread: the File (or a ReadableStream, transferred) is
 // streamed through the core's FileIngest; the records go back as transferable arrays.
 //
-// In:  {module, file, preset, columns?, defaultCountry?, group?}
+// In:  {module, file, preset, columns?, defaultCountry?, group?, suppression? (File/Blob)}
 // Out: {type:'progress', done, total}  {type:'done', quality, records}  {type:'error', error}
-import init, { FileIngest } from './wasm/cleanmatch.js';
+import init, { FileIngest, SuppressionList } from './wasm/cleanmatch.js';
 
 self.onmessage = async ({ data: msg }) => {
   let ingest;
   try {
     await init({ module_or_path: msg.module });
-    ingest = new FileIngest(msg.preset, msg.columns, msg.defaultCountry, msg.group);
+    let suppression;
+    if (msg.suppression) {
+      // The opt-out list is read first: its records are removed before anything is blinded.
+      suppression = new SuppressionList(msg.preset, msg.defaultCountry);
+      const r = msg.suppression.stream().getReader();
+      for (let c = await r.read(); !c.done; c = await r.read()) suppression.push(c.value);
+      suppression.finish();
+    }
+    ingest = new FileIngest(msg.preset, msg.columns, msg.defaultCountry, msg.group, suppression);
     const reader = (typeof msg.file.stream === 'function' ? msg.file.stream() : msg.file).getReader();
     const total = typeof msg.file.size === 'number' ? msg.file.size : 0;
     let done = 0;

@@ -102,6 +102,11 @@ impl Loader {
         Ok(())
     }
 
+    /// What the start of the file says, once known.
+    pub fn sniff(&self) -> Option<&crate::ingest::Sniff> {
+        self.ingest.sniff()
+    }
+
     /// Rows read so far, for progress.
     pub fn rows_read(&self) -> u64 {
         self.ingest.stats().rows

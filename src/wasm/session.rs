@@ -70,23 +70,15 @@ impl JsOwnSet {
         labels: Vec<String>,
         allowed: u8,
     ) -> JsResult<()> {
-        let total: usize = counts.iter().map(|c| usize::from(*c)).sum();
-        if counts.len() != rows.len() || groups.len() != rows.len() || keys.len() != total || digests.len() != total * DIGEST_LEN {
-            return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN }.into());
-        }
-        let mut at = 0;
-        let mut pairs = Vec::new();
-        for ((row, count), group) in rows.iter().zip(counts).zip(groups) {
-            pairs.clear();
-            for j in at..at + usize::from(*count) {
-                let mut digest = [0u8; DIGEST_LEN];
-                digest.copy_from_slice(&digests[j * DIGEST_LEN..(j + 1) * DIGEST_LEN]);
-                pairs.push((usize::from(keys[j]), digest));
-            }
-            at += usize::from(*count);
-            let label = labels.get(*group as usize).map(String::as_str);
-            self.inner.add(*row, label, &pairs, allowed);
-        }
+        let flat = crate::psi::FlatRecords {
+            rows: rows.to_vec(),
+            counts: counts.to_vec(),
+            keys: keys.to_vec(),
+            digests: digests.to_vec(),
+            groups: groups.to_vec(),
+            labels,
+        };
+        self.inner.add_flat(&flat, allowed)?;
         Ok(())
     }
 
