@@ -29,7 +29,7 @@ function manifestJson(p = {}) {
   const preset = p.preset ?? 'uid2';
   return JSON.stringify({
     version: core.protocolVersion(),
-    template: p.mode === 'audience' ? 'audience' : p.group ? 'segments' : 'overlap',
+    template: p.template ?? (p.mode === 'audience' ? 'audience' : p.measurement ? 'measurement' : p.group ? 'segments' : 'overlap'),
     mode: p.mode ?? 'aggregate',
     preset,
     preset_fingerprint: core.presetFingerprint(preset),
@@ -39,8 +39,21 @@ function manifestJson(p = {}) {
     max_records: p.maxRecords ?? 50_000_000,
     host_group: p.group ?? null,
     guest_group: null,
-    measurement: null,
+    measurement: p.measurement
+      ? { side: p.measurement.side ?? 'host', exposed: String(p.measurement.exposed), control: String(p.measurement.control) }
+      : null,
     purpose: p.purpose ?? '',
+  });
+}
+
+/** This side's own limits (`LocalRules`), whatever the partner proposes; undefined: defaults. */
+function localJson(l) {
+  if (!l) return undefined;
+  return JSON.stringify({
+    min_k: l.minK ?? 50,
+    min_records: l.minRecords ?? 0,
+    max_records: l.maxRecords ?? 50_000_000,
+    allow_audience: l.allowAudience ?? true,
   });
 }
 
@@ -50,6 +63,7 @@ class Collaboration {
   #pool;
   #own = null;
   #file = null;
+  #group = undefined;
   #agreed = false;
   #started = false;
   #countered = false;
@@ -253,6 +267,7 @@ class Collaboration {
       this.#own = own;
       // Kept to write the matched rows after an audience run (a File can be read again).
       this.#file = typeof file.stream === 'function' ? file : null;
+      this.#group = options.group;
       this.#maybeStart();
       return quality;
     } catch (err) {
@@ -265,7 +280,7 @@ class Collaboration {
     try {
       if (this.side === 'guest') {
         const held = this.#own ? this.#own.heldKeys() : core.matchKeys();
-        this.#session.accept(held, undefined);
+        this.#session.accept(held, this.#group);
       } else if (this.#countered) {
         this.#session.confirm();
       }
@@ -357,7 +372,7 @@ async function open(options, makeSession) {
 export async function createCollaboration(options) {
   const { session, pool } = await open(options, () => {
     try {
-      return core.Session.host(manifestJson(options.manifest), undefined);
+      return core.Session.host(manifestJson(options.manifest), localJson(options.local));
     } catch (err) { throw coded(err); }
   });
   const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
@@ -369,7 +384,7 @@ export async function joinCollaboration(options) {
   if (!options?.invite) throw new CleanmatchError('invalid-option', 'joinCollaboration needs { invite }');
   const { session, pool } = await open(options, () => {
     try {
-      return core.Session.guest(String(options.invite), undefined);
+      return core.Session.guest(String(options.invite), localJson(options.local));
     } catch (err) { throw coded(err); }
   });
   return withSignal(new Collaboration(session, pool, options.relay, null, null, options), options.signal);

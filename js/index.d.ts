@@ -76,9 +76,26 @@ export interface CollaborationOptions {
   ingestWorkerUrl?: string | URL;
   /** Aborting ends the collaboration (both sides see `partner-aborted` / `aborted`). */
   signal?: AbortSignal;
+  /** What this side insists on whatever the partner proposes (the stricter side wins). */
+  local?: LocalRules;
+}
+
+export interface LocalRules {
+  /** Smallest threshold k this side accepts. Default 50. */
+  minK?: number;
+  /** Smallest partner set this side accepts. Default 0. */
+  minRecords?: number;
+  /** Largest set this side accepts. Default 50 000 000. */
+  maxRecords?: number;
+  /** Whether this side opts in to audience mode (else it tightens to aggregate). Default true. */
+  allowAudience?: boolean;
 }
 
 export interface ManifestProposal {
+  /** Default: derived (audience mode → audience, measurement → measurement, group → segments, else overlap). */
+  template?: 'overlap' | 'segments' | 'measurement' | 'audience';
+  /** Campaign measurement: which side's group column holds exposure, and its labels. */
+  measurement?: { side?: 'host' | 'guest'; exposed: string; control: string };
   preset?: Preset;
   mode?: Mode;
   /** Minimum cell size; the stricter side wins. Default 50. */

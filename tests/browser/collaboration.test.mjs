@@ -113,3 +113,59 @@ test('host and guest match CSV files added with addFile', async () => {
   assert.equal(hostResult.report.figures.host.matched, 200);
   assert.equal(hostResult.report.figures.guest.matched, 200);
 });
+
+test('audience mode: a suppression list removes records, each side downloads its own matched rows', async () => {
+  const host = await openPage(env.browser, `${env.server.url}/collab.html`);
+  const guest = await openPage(env.browser, `${env.server.url}/collab.html`);
+  for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
+  const relay = env.server.relay;
+  // A formula-like cell in every host row: the export must neutralize it.
+  const hostCsv = ['Email,Note', ...Array.from({ length: 600 }, (_, i) => `user${i}@example.com,=HYPERLINK("x${i}")`)].join('\n');
+  const optOut = ['email', ...Array.from({ length: 50 }, (_, i) => `user${400 + i}@example.com`)].join('\n');
+  const guestCsv = ['email', ...Array.from({ length: 500 }, (_, i) => `user${400 + i}@example.com`)].join('\n');
+
+  const invite = await host.evaluate(async ([relay, text, optOut]) => {
+    const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { mode: 'audience', keys: ['email'], k: 10 }, local: { minK: 10 } });
+    window.hostResult = (async () => {
+      try {
+        const quality = await c.addFile(new Blob([text]), { suppression: new Blob([optOut]) });
+        await c.connected;
+        await c.accept();
+        const report = await c.report;
+        const csv = await (await c.downloadAudience()).text();
+        return { ok: true, quality, report, csv };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message };
+      }
+    })();
+    return c.inviteUrl;
+  }, [relay, hostCsv, optOut]);
+
+  const guestResult = await guest.evaluate(async ([relay, invite, text]) => {
+    try {
+      const c = await window.cm.joinCollaboration({ relay, invite, workers: 1, local: { minK: 10 } });
+      await c.addFile(new Blob([text]));
+      await c.accept();
+      const report = await c.report;
+      const csv = await (await c.downloadAudience()).text();
+      return { ok: true, report, csv };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }, [relay, invite, guestCsv]);
+  const hostResult = await host.evaluate(() => window.hostResult);
+  assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
+  assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
+  assert.equal(hostResult.quality.suppressed, 50);
+  assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
+  assert.equal(hostResult.report.figures.host.matched, 150);
+  const hostLines = hostResult.csv.trim().split('\r\n');
+  assert.equal(hostLines[0], 'Email,Note');
+  assert.equal(hostLines.length, 151);
+  assert.equal(hostLines[1], 'user450@example.com,"\'=HYPERLINK(""x450"")"');
+  const guestLines = guestResult.csv.trim().split('\r\n');
+  assert.equal(guestLines.length, 151, 'the guest exports its own 150 matched rows');
+  assert.equal(guestLines[1], 'user450@example.com');
+  await host.close();
+  await guest.close();
+});
