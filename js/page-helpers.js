@@ -1,0 +1,136 @@
+// Helpers for pages that show a file before it is read: the start of the file (format,
+// encoding, delimiter, a preview, the guessed column roles) and how one value will be
+// normalized. Everything runs locally in the wasm core on this thread; nothing is sent.
+import init, * as core from './wasm/cleanmatch.js';
+import { CleanmatchError } from './errors.js';
+import { loadModule } from './pool.js';
+
+let ready;
+/** Loads the core on this thread once (the collaboration driver shares the instance). */
+export function loadCore(wasmUrl) {
+  ready ??= loadModule(wasmUrl).then((module) => init({ module_or_path: module }));
+  return ready;
+}
+
+function coded(err) {
+  if (err instanceof CleanmatchError) return err;
+  return new CleanmatchError(typeof err?.code === 'string' ? err.code : 'internal', String(err?.message ?? err));
+}
+
+/** Bytes read before giving up on a text sniff (the core sniffs 64 KiB + three lines). */
+const SNIFF_LIMIT = 1 << 20;
+
+/**
+ * The start of a file as the core sees it: `{ format, encoding: {encoding, bom} | null,
+ * delimiter, has_header, headers, preview: [{number, fields}], columns: [{name, role,
+ * confidence}], sheets, sheet }`, plus `error` (a CleanmatchError) when the guessed
+ * roles cannot be read as they are (e.g. `no-identifier-column`; the user may fix the
+ * roles). Rejects for files that cannot be read at all (`empty-file`, `binary-file`,
+ * `spreadsheet`, `file-limit`). A workbook is read whole (its directory is at its end).
+ */
+export async function sniffFile(file, { wasmUrl } = {}) {
+  await loadCore(wasmUrl);
+  const ingest = new core.FileIngest('plain', undefined, undefined, undefined);
+  let soft = null;
+  try {
+    const reader = file.stream().getReader();
+    let read = 0;
+    let sniff;
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      read += chunk.value.length;
+      try {
+        ingest.push(chunk.value);
+      } catch (err) {
+        if (err?.code !== 'no-identifier-column') throw err;
+        soft = err;
+      }
+      sniff = ingest.sniff();
+      if (sniff || (read > SNIFF_LIMIT && !isWorkbook(file))) break;
+    }
+    reader.cancel().catch(() => {});
+    if (!sniff) {
+      try {
+        ingest.finish();
+      } catch (err) {
+        if (err?.code !== 'no-identifier-column') throw err;
+        soft = err;
+      }
+      sniff = ingest.sniff();
+    }
+    if (!sniff) throw new CleanmatchError('empty-file', 'the file holds no rows');
+    const out = JSON.parse(sniff);
+    out.error = soft ? coded(soft) : null;
+    return out;
+  } catch (err) {
+    throw coded(err);
+  } finally {
+    ingest.free();
+  }
+}
+
+/**
+ * Reads the whole file locally and returns the core's quality report JSON (what
+ * `cleanmatch inspect` prints), without keeping the records: a check before anything is
+ * agreed. Options as `Collaboration.addFile` (`columns` as `{ name: role }`), plus
+ * `onProgress({ done, total, rate, eta })` in bytes.
+ */
+export async function inspectFile(file, { preset = 'uid2', columns, defaultCountry, group, onProgress, signal } = {}) {
+  await loadCore();
+  const spec = columns ? Object.entries(columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
+  let ingest;
+  try {
+    ingest = new core.FileIngest(preset, spec, defaultCountry || undefined, group || undefined);
+    const reader = file.stream().getReader();
+    const total = file.size;
+    const started = performance.now();
+    let done = 0;
+    for (;;) {
+      if (signal?.aborted) throw new CleanmatchError('aborted', 'reading stopped');
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      ingest.push(chunk.value);
+      done += chunk.value.length;
+      const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
+      onProgress?.({ done, total, rate, eta: total ? (total - done) / rate : null });
+    }
+    return JSON.parse(ingest.finish());
+  } catch (err) {
+    throw coded(err);
+  } finally {
+    ingest?.free();
+  }
+}
+
+function isWorkbook(file) {
+  return /\.(xlsx|xls|ods)$/i.test(file.name ?? '');
+}
+
+/** Which normalization kind a column role feeds (`null` for non-identifiers). */
+export function kindOfRole(role) {
+  return ({
+    email: 'email', phone: 'phone', first_name: 'name', last_name: 'name', full_name: 'name',
+    postal: 'postal', maid: 'maid', email_sha256: 'sha256', phone_sha256: 'sha256',
+  })[role] ?? null;
+}
+
+/**
+ * `raw` as the preset normalizes it for `kind`: `{ ok: true, value }` or
+ * `{ ok: false, code, message }` (why the value would be counted invalid). Local only.
+ */
+export async function normalizeExample(preset, kind, raw, defaultCountry) {
+  await loadCore();
+  try {
+    return { ok: true, value: core.normalize(preset, kind, raw, defaultCountry) };
+  } catch (err) {
+    const e = coded(err);
+    return { ok: false, code: e.code, message: e.message };
+  }
+}
+
+/** The protocol version this page speaks (shown in the footer and the audit receipt). */
+export async function coreInfo() {
+  await loadCore();
+  return { version: core.version(), protocol: core.protocolVersion() };
+}

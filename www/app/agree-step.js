@@ -1,0 +1,56 @@
+// The terms both sides agree on (the core's manifest), shown as a readable table; a
+// rule the partner tightened is highlighted.
+import { count, fill, h, templateName } from './dom.js';
+
+const PRESET_NAMES = { uid2: 'UID2', google: 'Google Customer Match', meta: 'Meta', pair: 'IAB PAIR', plain: 'Plain' };
+
+/** Which rows a change message from the core touches. */
+function changedRows(changes) {
+  const out = new Set();
+  for (const c of changes ?? []) {
+    if (c.startsWith('threshold k')) out.add('k');
+    else if (c.startsWith('mode')) { out.add('mode'); out.add('template'); }
+    else if (c.startsWith('keys')) out.add('keys');
+    else if (c.startsWith('set size')) out.add('sizes');
+    else if (c.startsWith('partner breakdown')) out.add('guest_group');
+  }
+  return out;
+}
+
+/** A definition table of manifest `m` for `side` (the viewer); `changes` highlighted. */
+export function manifestTable(m, side, changes = [], mine = false) {
+  const hot = changedRows(changes);
+  const you = (s) => (s === side ? 'you' : 'your partner');
+  const rows = [
+    ['template', 'Template', templateName(m.template)],
+    ['mode', 'What each side learns', m.mode === 'audience'
+      ? 'Audience: each side learns which of its own rows matched and may download them; no breakdowns'
+      : 'Aggregate: counts only; nobody learns which records matched'],
+    ['keys', 'Matched on', m.keys.join(', ')],
+    ['preset', 'Normalization', `${PRESET_NAMES[m.preset] ?? m.preset} (rules ${m.preset_fingerprint.slice(0, 12)})`],
+    ['k', 'Threshold k', `${count(m.k)}: any count under ${count(m.k)} is shown as “< k”, and groups under k are merged into “(other)”`],
+    ['sizes', 'List sizes allowed', `${count(m.min_records)} to ${count(m.max_records)} records on each side`],
+    ['host_group', side === 'host' ? 'Your breakdown column' : 'Partner\'s breakdown column', m.host_group ?? 'none'],
+    ['guest_group', side === 'guest' ? 'Your breakdown column' : 'Partner\'s breakdown column', m.guest_group ?? (side === 'host' && m.template === 'segments' ? 'chosen by your partner' : 'none')],
+    m.measurement ? ['measurement', 'Measurement', `${you(m.measurement.side) === 'you' ? 'Your' : 'Your partner\'s'} column says exposed (“${m.measurement.exposed}”) or control (“${m.measurement.control}”); the other side's list is the converters`] : null,
+    ['purpose', 'Purpose', m.purpose || '(not stated)'],
+    ['version', 'Protocol', `v${m.version}`],
+  ].filter(Boolean);
+  return h('dl', { class: 'manifest', 'data-testid': 'manifest' },
+    rows.map(([key, label, value]) => h('div', { class: hot.has(key) ? 'row changed' : 'row', 'data-key': key },
+      h('dt', {}, label), h('dd', {}, value, hot.has(key) ? h('span', { class: 'tag' }, mine ? ' your limit applies' : ' changed by your partner') : ''))));
+}
+
+/** Fills the agree step for the viewer. */
+export function renderAgree(sec, { manifest, side, changes, intro, mine = false }) {
+  fill(sec.querySelector('[data-role="agree-intro"]'), intro);
+  const box = sec.querySelector('[data-role="changes"]');
+  if (changes?.length) {
+    fill(box, h('div', { class: 'notice', 'data-testid': 'changes' },
+      h('strong', {}, mine ? 'Your own limits make these rules stricter (your partner will see the change): ' : 'Your partner made the rules stricter: '),
+      changes.join('; '), '.'));
+  } else {
+    fill(box);
+  }
+  fill(sec.querySelector('[data-role="manifest"]'), manifestTable(manifest, side, changes, mine));
+}

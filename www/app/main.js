@@ -1,0 +1,399 @@
+// The page's flow. Host: Start (template) → Your file → Invite → (Agree, if the partner
+// tightened the terms) → Match → Report. Guest (opened the invite link): Join → Your
+// file → Agree → Match → Report. The work is done by the npm package's collaboration
+// API (served under ./pkg/); this file only moves between steps and shows what happens.
+import { createCollaboration, joinCollaboration } from '../pkg/index.js';
+import { coreInfo, inspectFile } from '../pkg/page-helpers.js';
+import { manifestTable, renderAgree } from './agree-step.js';
+import { $, count, fill, h, templateName } from './dom.js';
+import { auditReceipt, jsonBlob, reportHtml, save, stamp } from './download.js';
+import { currentError, hideError, showError } from './errors.js';
+import { initFileStep } from './file-step.js';
+import { TEMPLATES } from './presets.js';
+import { ProgressView } from './progress-step.js';
+import { renderReport } from './report-view.js';
+import { setGuestStepper, showStep } from './steps.js';
+
+const RELAY = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/rooms`;
+const KEY_ORDER = ['email', 'phone', 'name', 'postal', 'maid'];
+
+const app = {
+  side: null,
+  template: 'overlap',
+  collab: null,
+  selection: null, // { file, options, quality, sniff, readSeconds, settings }
+  manifest: null,
+  report: null,
+  verificationCode: null,
+  progress: null,
+  core: null,
+  times: { opened: new Date().toISOString() },
+};
+
+const section = (name) => document.querySelector(`section[data-step="${name}"]`);
+
+function restart() {
+  location.assign(location.pathname);
+}
+
+const restartAction = { label: 'Start a new collaboration', run: restart };
+
+async function boot() {
+  coreInfo().then((info) => {
+    app.core = info;
+    fill($('version'), `${info.version} · protocol v${info.protocol}`);
+  }, (err) => showError({ code: 'wasm-load', message: err.message }, [{ label: 'Reload', run: () => location.reload() }]));
+  wireStatic();
+  if (/[#&]k=/.test(location.hash)) {
+    app.side = 'guest';
+    setGuestStepper();
+    showStep('join');
+  } else {
+    app.side = 'host';
+    showStep('start');
+  }
+}
+
+function wireStatic() {
+  $('[data-testid="create-room"]').addEventListener('click', startHost);
+  $('[data-testid="join-room"]').addEventListener('click', joinAsGuest);
+  $('[data-action="open-invite"]').addEventListener('click', () => {
+    const link = $('#paste-link').value.trim();
+    if (!/#(.*&)?k=[A-Za-z0-9_-]{20,}/.test(link)) {
+      showError({ code: 'invalid-invite' }, [{ label: 'Paste it again', run: () => $('#paste-link').focus() }]);
+      return;
+    }
+    const hash = link.slice(link.indexOf('#'));
+    location.hash = hash;
+    location.reload();
+  });
+  $('[data-action="copy"]').addEventListener('click', copyInvite);
+  $('[data-action="cancel"]').addEventListener('click', () => app.collab?.cancel('your partner cancelled the run'));
+  $('[data-action="decline"]').addEventListener('click', () => app.collab?.cancel('your partner declined the terms'));
+  $('[data-testid="download-report"]').addEventListener('click', downloadReportHtml);
+  $('[data-action="download-json"]').addEventListener('click', () => save(jsonBlob(reportJson()), `cleanmatch-report-${stamp()}.json`));
+  $('[data-action="download-receipt"]').addEventListener('click', () => save(jsonBlob(receipt()), `cleanmatch-audit-receipt-${stamp()}.json`));
+  $('[data-testid="download-audience"]').addEventListener('click', downloadAudience);
+  $('[data-action="restart"]').addEventListener('click', restart);
+  window.addEventListener('hashchange', () => location.reload());
+}
+
+// ---- host ----------------------------------------------------------------------------
+
+function startHost() {
+  hideError();
+  app.template = document.querySelector('input[name="template"]:checked')?.value ?? 'overlap';
+  document.body.dataset.template = app.template;
+  initFileStep({
+    side: 'host',
+    template: app.template,
+    check: (file, options, onProgress) => inspectFile(file, { ...options, onProgress }),
+    onContinue: createRoom,
+  });
+  showStep('file');
+}
+
+function proposalFrom(sel) {
+  const tpl = TEMPLATES[app.template];
+  const held = Object.entries(sel.quality.kinds ?? {}).filter(([, v]) => v.valid > 0).map(([k]) => k);
+  const keys = KEY_ORDER.filter((k) => held.includes(k));
+  const s = sel.settings;
+  const p = {
+    template: app.template,
+    mode: tpl.mode,
+    preset: sel.options.preset,
+    keys,
+    k: Math.max(2, Math.round(s.k)),
+    minRecords: Math.max(0, Math.round(s.minRecords)),
+    purpose: s.purpose,
+    group: tpl.hostGroup ? sel.options.group : undefined,
+  };
+  if (app.template === 'measurement') p.measurement = { side: 'host', exposed: s.exposed, control: s.control };
+  return p;
+}
+
+async function createRoom(sel) {
+  hideError();
+  app.selection = sel;
+  const proposal = proposalFrom(sel);
+  if (app.template === 'measurement') {
+    const values = (sel.quality.group?.values ?? []).map((v) => v.value);
+    const missing = [proposal.measurement.exposed, proposal.measurement.control].filter((v) => !v || !values.includes(v));
+    if (missing.length) {
+      showError({ code: 'manifest', message: `the column “${sel.options.group}” has no value ${missing.map((v) => `“${v}”`).join(' or ')} (it holds ${values.slice(0, 6).map((v) => `“${v}”`).join(', ')})` },
+        [{ label: 'Fix the labels', run: () => $('#exposed-label').focus() }]);
+      return;
+    }
+  }
+  let collab;
+  try {
+    collab = await createCollaboration({ relay: RELAY, manifest: proposal, inviteBase: `${location.origin}${location.pathname}` });
+  } catch (err) {
+    showError(err, [{ label: 'Try again', run: () => createRoom(sel) }, restartAction]);
+    return;
+  }
+  app.collab = collab;
+  app.times.room_created = new Date().toISOString();
+  watch(collab);
+  $('#invite-link').value = collab.inviteUrl;
+  fill($('proposal'), manifestTable(displayManifest(proposal), 'host'));
+  showStep('invite');
+
+  collab.addFile(sel.file, sel.options).then((q) => {
+    app.selection.quality = q;
+  }, () => { /* shown by the error event */ });
+
+  try {
+    const { verificationCode } = await collab.connected;
+    connected(verificationCode);
+    fill($('invite-status'), 'Your partner is connected. They are choosing their file and reviewing your terms…');
+    const { manifest, changes } = await collab.manifest;
+    const rules = changes.filter((c) => !c.startsWith('keys') && !c.startsWith('partner breakdown'));
+    if (changes.length && !rules.length) {
+      // Fewer keys (the partner lacks one) or the partner's breakdown column: nothing
+      // anyone learns grows, so no question to ask; the terms table shows them.
+      fill($('invite-status'), `Your partner accepted (${changes.join('; ')}). Starting…`);
+      fill($('proposal'), manifestTable(manifest, 'host', changes));
+      app.manifest = await collab.accept();
+    } else if (changes.length) {
+      renderAgree(section('agree'), {
+        manifest,
+        side: 'host',
+        changes,
+        intro: 'Your partner accepted with stricter rules (highlighted). Accept them to start, or decline to end the collaboration.',
+      });
+      showStep('agree');
+      const accept = $('[data-testid="accept-manifest"]');
+      accept.onclick = async () => {
+        accept.disabled = true;
+        try {
+          app.manifest = await collab.accept();
+        } catch { /* shown by the error event */ }
+      };
+    }
+    app.manifest = await agreedManifest(collab, manifest);
+  } catch { /* shown by the error event */ }
+}
+
+/** What the host proposed, shaped like the core's manifest for display. */
+function displayManifest(p) {
+  return {
+    version: app.core?.protocol ?? 1,
+    template: p.template,
+    mode: p.mode,
+    preset: p.preset,
+    preset_fingerprint: '',
+    keys: p.keys,
+    k: p.k,
+    min_records: p.minRecords,
+    max_records: 50_000_000,
+    host_group: p.group ?? null,
+    guest_group: null,
+    measurement: p.measurement ?? null,
+    purpose: p.purpose,
+  };
+}
+
+async function copyInvite() {
+  const input = $('#invite-link');
+  const status = $('copy-status');
+  try {
+    await navigator.clipboard.writeText(input.value);
+    status.textContent = 'Copied. Send it to your partner; keep this page open.';
+  } catch {
+    input.select();
+    status.textContent = 'Select the link and copy it (Ctrl+C or ⌘C).';
+  }
+}
+
+// ---- guest ---------------------------------------------------------------------------
+
+async function joinAsGuest() {
+  hideError();
+  const button = $('[data-testid="join-room"]');
+  const status = $('join-status');
+  button.disabled = true;
+  status.textContent = 'Connecting to your partner…';
+  const k = Math.max(2, Math.round(Number($('#guest-k').value) || 50));
+  let collab;
+  try {
+    app.guestRules = { minK: k, allowAudience: $('#guest-audience').checked };
+    collab = await joinCollaboration({ relay: RELAY, invite: location.hash, localRules: app.guestRules });
+  } catch (err) {
+    button.disabled = false;
+    status.textContent = '';
+    const e = err?.code === 'seal' ? { code: 'invalid-invite', message: err.message } : err;
+    showError(e, [{ label: 'Start my own collaboration', run: restart }]);
+    return;
+  }
+  app.collab = collab;
+  watch(collab, () => { button.disabled = false; status.textContent = ''; });
+  try {
+    const { verificationCode } = await collab.connected;
+    connected(verificationCode);
+    history.replaceState(null, '', location.pathname); // the secret leaves the address bar
+    status.textContent = 'Connected. Waiting for your partner\'s proposal…';
+    const { manifest } = await collab.manifest;
+    app.manifest = manifest;
+    app.template = manifest.template;
+    document.body.dataset.template = app.template;
+    guestFileStep(manifest);
+  } catch { /* shown by the error event */ }
+}
+
+function guestFileStep(proposal) {
+  initFileStep({
+    side: 'guest',
+    template: proposal.template,
+    fixedPreset: proposal.preset,
+    terms: h('p', {}, h('strong', {}, 'Your partner proposes: '),
+      `${templateName(proposal.template)}, matched on ${proposal.keys.join(', ')}, threshold k = ${count(proposal.k)}`,
+      proposal.purpose ? `, for “${proposal.purpose}”` : '', '. You review every rule before anything is compared.'),
+    check: (file, options, onProgress) => {
+      const off = app.collab.on('progress', (p) => { if (p.phase === 'read') onProgress(p); });
+      return app.collab.addFile(file, options).finally(off);
+    },
+    onContinue: (sel) => {
+      app.selection = sel;
+      const mine = [];
+      if (app.guestRules.minK > proposal.k) mine.push(`threshold k ${proposal.k} → ${app.guestRules.minK}`);
+      if (proposal.mode === 'audience' && !app.guestRules.allowAudience) mine.push('mode audience → aggregate');
+      renderAgree(section('agree'), {
+        manifest: proposal,
+        side: 'guest',
+        changes: mine,
+        mine: true,
+        intro: 'These are your partner\'s terms. Check the verification code with them, then accept to start the match. If your own limits are stricter, they apply and your partner sees the change.',
+      });
+      showStep('agree');
+      const accept = $('[data-testid="accept-manifest"]');
+      accept.disabled = false;
+      accept.onclick = async () => {
+        accept.disabled = true;
+        fill($('agree-status'), 'Waiting for your partner to confirm…');
+        try {
+          app.manifest = await app.collab.accept();
+        } catch { /* shown by the error event */ }
+      };
+    },
+  });
+  showStep('file');
+}
+
+// ---- both ----------------------------------------------------------------------------
+
+async function agreedManifest(collab, fallback) {
+  // The host's `manifest` resolves with the agreed terms when nothing was tightened.
+  return new Promise((resolve) => {
+    if (collab.state === 'agreed' || collab.state === 'running' || collab.state === 'finished') resolve(fallback);
+    const off = collab.on('state', (s) => { if (s === 'agreed') { off(); resolve(fallback); } });
+  });
+}
+
+function connected(code) {
+  app.verificationCode = code;
+  app.times.connected = new Date().toISOString();
+  $('[data-testid="verify-code"]').textContent = code;
+  $('[data-testid="connection"]').hidden = false;
+}
+
+/** Subscribes to a collaboration's events for the rest of the page's life. */
+function watch(collab, onFail) {
+  collab.on('state', (s) => {
+    if (s === 'agreed') app.times.agreed = new Date().toISOString();
+    if (s === 'running') {
+      app.times.run_started = new Date().toISOString();
+      app.progress = new ProgressView(section('progress'));
+      if (app.selection) app.progress.readDone(app.selection.quality.records, app.selection.readSeconds ?? 0);
+      showStep('progress');
+    }
+  });
+  collab.on('progress', (p) => { if (p.phase !== 'read') app.progress?.update(p); });
+  collab.on('peer', (what) => {
+    if (what === 'joined') {
+      app.peerGone = false;
+      $('[data-testid="connection"]').classList.remove('lost');
+      fill($('[data-role="peer"]'), 'Connected to your partner.');
+      if (currentError()?.code === 'partner-left') hideError();
+      return;
+    }
+    if (['finished', 'failed'].includes(collab.state) || !app.verificationCode) return;
+    // A partner that just finished closes its connection while this side is still
+    // comparing the last figures: only a partner gone for a moment has left.
+    app.peerGone = true;
+    setTimeout(() => {
+      if (['finished', 'failed'].includes(collab.state) || !app.peerGone) return;
+      $('[data-testid="connection"]').classList.add('lost');
+      fill($('[data-role="peer"]'), 'Your partner is disconnected.');
+      showError({ code: 'partner-left' }, [restartAction, { label: 'Keep waiting', run: () => {} }], { running: true });
+    }, 1500);
+  });
+  collab.on('error', (err) => {
+    onFail?.();
+    $('[data-testid="connection"]').classList.add('lost');
+    const actions = app.side === 'host'
+      ? [restartAction]
+      : [{ label: 'Start my own collaboration', run: restart }];
+    showError(err, actions, { running: collab.state !== 'waiting' });
+  });
+  collab.report.then((report) => {
+    app.report = report;
+    app.times.finished = new Date().toISOString();
+    app.progress?.finish();
+    app.times.phase_seconds = { read: app.selection?.readSeconds ?? null, ...app.progress?.timings() };
+    if (currentError()?.code === 'partner-left') hideError();
+    showReport();
+  }, () => {});
+}
+
+function showReport() {
+  const manifest = app.manifest ?? {};
+  renderReport($('report'), app.report, manifest, app.side);
+  $('[data-testid="download-audience"]').hidden = manifest.mode !== 'audience';
+  showStep('report');
+}
+
+// ---- downloads -----------------------------------------------------------------------
+
+function reportJson() {
+  return { side: app.side, manifest: app.manifest, report: app.report, verification_code: app.verificationCode, finished_at: app.times.finished };
+}
+
+function receipt() {
+  return auditReceipt({
+    side: app.side,
+    manifest: app.manifest,
+    report: app.report,
+    verificationCode: app.verificationCode,
+    times: app.times,
+    file: app.selection?.file,
+    quality: app.selection?.quality,
+    core: app.core,
+  });
+}
+
+async function downloadReportHtml() {
+  const blob = await reportHtml({
+    reportEl: $('report'),
+    manifestEl: manifestTable(app.manifest, app.side),
+    title: `cleanmatch report · ${templateName(app.manifest.template)}`,
+    side: app.side,
+    finishedAt: new Date(app.times.finished),
+  });
+  save(blob, `cleanmatch-report-${stamp()}.html`);
+}
+
+async function downloadAudience() {
+  const status = $('download-status');
+  try {
+    status.textContent = 'Preparing your matched rows…';
+    const blob = await app.collab.downloadAudience();
+    save(blob, `cleanmatch-audience-${stamp()}.csv`);
+    status.textContent = 'Saved your matched rows (your own columns only).';
+  } catch (err) {
+    status.textContent = '';
+    showError(err, [{ label: 'Try again', run: downloadAudience }]);
+  }
+}
+
+boot();
