@@ -69,7 +69,13 @@ try {
     if (!has('--no-psijs') && n <= PSIJS_MAX) {
       for (const structure of ['Raw', 'GCS']) {
         console.error(`bench: psi.js ${structure}`);
-        const r = await runPsiJs(data, structure);
+        let r;
+        try {
+          r = await runPsiJs(data, structure);
+        } catch (err) {
+          results.push({ name: `psi.js ${structure}`, n, error: String(err.message ?? err).slice(0, 80) });
+          continue;
+        }
         if (r.intersection !== data.overlap && structure === 'Raw') throw new Error(`psi.js found ${r.intersection}, expected ${data.overlap}`);
         const p = r.phases;
         // Four scalar-multiplication phases, like cleanmatch's two blinds + two evaluations.

@@ -29,7 +29,7 @@ function manifestJson(p = {}) {
   const preset = p.preset ?? 'uid2';
   return JSON.stringify({
     version: core.protocolVersion(),
-    template: p.mode === 'audience' ? 'audience' : p.group ? 'segments' : 'overlap',
+    template: p.template ?? (p.mode === 'audience' ? 'audience' : p.measurement ? 'measurement' : p.group ? 'segments' : 'overlap'),
     mode: p.mode ?? 'aggregate',
     preset,
     preset_fingerprint: core.presetFingerprint(preset),
@@ -39,8 +39,21 @@ function manifestJson(p = {}) {
     max_records: p.maxRecords ?? 50_000_000,
     host_group: p.group ?? null,
     guest_group: null,
-    measurement: null,
+    measurement: p.measurement
+      ? { side: p.measurement.side ?? 'host', exposed: String(p.measurement.exposed), control: String(p.measurement.control) }
+      : null,
     purpose: p.purpose ?? '',
+  });
+}
+
+/** This side's own limits (`LocalRules`), whatever the partner proposes; undefined: defaults. */
+function localJson(l) {
+  if (!l) return undefined;
+  return JSON.stringify({
+    min_k: l.minK ?? 50,
+    min_records: l.minRecords ?? 0,
+    max_records: l.maxRecords ?? 50_000_000,
+    allow_audience: l.allowAudience ?? true,
   });
 }
 
@@ -49,6 +62,8 @@ class Collaboration {
   #ws;
   #pool;
   #own = null;
+  #file = null;
+  #group = undefined;
   #agreed = false;
   #started = false;
   #countered = false;
@@ -59,9 +74,14 @@ class Collaboration {
   #report = deferred();
   #state = 'waiting';
   #preset = null;
+  #runStarted = null;
+  #wasmUrl;
+  #ingestUrl;
 
-  constructor(session, pool, relay, inviteUrl, preset = null) {
+  constructor(session, pool, relay, inviteUrl, preset, options) {
     this.#session = session;
+    this.#wasmUrl = options.wasmUrl;
+    this.#ingestUrl = options.ingestWorkerUrl;
     this.#preset = preset;
     this.#pool = pool;
     this.inviteUrl = inviteUrl;
@@ -117,7 +137,19 @@ class Collaboration {
     let task;
     while ((task = this.#session.pollTask()) !== undefined) this.#run(task);
     const progress = this.#session.progress();
-    if (progress) this.#emit('progress', JSON.parse(progress));
+    if (progress) this.#emit('progress', this.#runProgress(JSON.parse(progress)));
+  }
+
+  /** The core's counters as {phase, done, total, rate, eta} (plus the raw counters). */
+  #runProgress(c) {
+    // Work this side does: blind its own points, then evaluate the partner's.
+    const total = c.own_points + c.partner_points;
+    const done = c.blinded + c.evaluated;
+    const phase = c.blinded < c.own_points ? 'blind' : c.evaluated < c.partner_points || !c.partner_points ? 'evaluate' : 'match';
+    this.#runStarted ??= performance.now();
+    const seconds = (performance.now() - this.#runStarted) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    return { ...c, phase, done, total, rate, eta: rate > 0 && total ? (total - done) / rate : null };
   }
 
   #onEvent(ev) {
@@ -146,6 +178,7 @@ class Collaboration {
         this.#setState('finished');
         this.#report.resolve(JSON.parse(this.#session.report()));
         this.#ws.close(1000);
+        this.#pool.close(); // the workers hold the secret; nothing is left to blind
         break;
       case 'failed':
         this.#fail(new CleanmatchError(ev.code, ev.message));
@@ -208,31 +241,33 @@ class Collaboration {
   }
 
   /**
-   * Streams a CSV or spreadsheet through the core (on this thread for now) and keeps its
-   * records for the run; resolves to the local quality report. The guest waits for the
-   * host's proposal first, because the preset decides the digests.
+   * Streams a CSV or spreadsheet through the core in a dedicated worker (the page stays
+   * responsive) and keeps its records for the run; resolves to the local quality report.
+   * The guest waits for the host's proposal first, because the preset decides the digests.
    */
   async addFile(file, options = {}) {
     try {
       let preset = options.preset ?? this.#preset;
       if (!preset) preset = (await this.#manifest.promise).manifest.preset;
       const columns = options.columns ? Object.entries(options.columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
-      const ingest = new core.FileIngest(preset, columns, options.defaultCountry, options.group);
-      const reader = (typeof file.stream === 'function' ? file.stream() : file).getReader();
-      const total = typeof file.size === 'number' ? file.size : 0;
-      let done = 0;
       const started = performance.now();
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done) break;
-        ingest.push(chunk.value);
-        done += chunk.value.length;
-        const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
-        this.#emit('progress', { phase: 'read', done, total, rate, eta: total ? (total - done) / rate : null });
-      }
-      const quality = JSON.parse(ingest.finish());
-      this.#own = ingest.takeOwnSet();
-      ingest.free();
+      const { quality, records } = await readInWorker(
+        {
+          module: await loadModule(this.#wasmUrl), file, preset, columns,
+          defaultCountry: options.defaultCountry, group: options.group, suppression: options.suppression,
+        },
+        this.#ingestUrl,
+        ({ done, total }) => {
+          const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
+          this.#emit('progress', { phase: 'read', done, total, rate, eta: total ? (total - done) / rate : null });
+        },
+      );
+      const own = new core.OwnSet();
+      own.addBatch(records.rows, records.counts, records.keys, records.digests, records.groups, records.labels, 0x1f);
+      this.#own = own;
+      // Kept to write the matched rows after an audience run (a File can be read again).
+      this.#file = typeof file.stream === 'function' ? file : null;
+      this.#group = options.group;
       this.#maybeStart();
       return quality;
     } catch (err) {
@@ -245,7 +280,7 @@ class Collaboration {
     try {
       if (this.side === 'guest') {
         const held = this.#own ? this.#own.heldKeys() : core.matchKeys();
-        this.#session.accept(held, undefined);
+        this.#session.accept(held, this.#group);
       } else if (this.#countered) {
         this.#session.confirm();
       }
@@ -256,8 +291,27 @@ class Collaboration {
     return this.#agreedManifest.promise;
   }
 
+  /**
+   * Audience mode, after the report: this side's own matched rows (its original
+   * columns, header first) as a CSV Blob, safe against spreadsheet formula injection.
+   * The file is streamed again; nothing leaves the page.
+   */
   async downloadAudience() {
-    throw new CleanmatchError('not-implemented', 'audience download needs the ingest bindings');
+    const rows = this.#state === 'finished' ? this.#session.matchedRows() : undefined;
+    if (!rows) throw new CleanmatchError('state', 'matched rows exist only after an audience-mode report');
+    if (!this.#file) throw new CleanmatchError('state', 'the file was given as a stream; add it as a File or Blob to export rows');
+    const picker = new core.MatchedRows(rows);
+    try {
+      const parts = [];
+      const reader = this.#file.stream().getReader();
+      for (let c = await reader.read(); !c.done; c = await reader.read()) parts.push(picker.push(c.value));
+      parts.push(picker.finish());
+      return new Blob(parts, { type: 'text/csv;charset=utf-8' });
+    } catch (err) {
+      throw coded(err);
+    } finally {
+      picker.free();
+    }
   }
 
   cancel(reason = 'cancelled') {
@@ -278,6 +332,29 @@ class Collaboration {
   }
 }
 
+/** Runs ingest-worker.js on one file; a crash or an error rejects (never hangs). */
+function readInWorker(msg, url, onProgress) {
+  return new Promise((resolve, reject) => {
+    // Written literally so bundlers emit the worker file.
+    const worker = url
+      ? new Worker(url, { type: 'module' })
+      : new Worker(new URL('./ingest-worker.js', import.meta.url), { type: 'module' });
+    const end = (f, v) => { worker.terminate(); f(v); };
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'progress') onProgress(data);
+      else if (data.type === 'done') end(resolve, data);
+      else end(reject, new CleanmatchError(data.error.code, data.error.message));
+    };
+    worker.onerror = (e) => {
+      e.preventDefault?.();
+      end(reject, new CleanmatchError('worker-crashed', `the file reader stopped: ${e.message || 'failed to load or crashed'}`));
+    };
+    // A ReadableStream must be transferred; a File/Blob is cloned (cheaply, by reference).
+    const transfer = typeof msg.file.getReader === 'function' ? [msg.file] : [];
+    worker.postMessage(msg, transfer);
+  });
+}
+
 function withSignal(c, signal) {
   if (signal?.aborted) c.cancel('aborted');
   else signal?.addEventListener('abort', () => c.cancel('aborted'), { once: true });
@@ -295,20 +372,20 @@ async function open(options, makeSession) {
 export async function createCollaboration(options) {
   const { session, pool } = await open(options, () => {
     try {
-      return core.Session.host(manifestJson(options.manifest), undefined);
+      return core.Session.host(manifestJson(options.manifest), localJson(options.local));
     } catch (err) { throw coded(err); }
   });
   const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
   base.hash = session.inviteFragment();
-  return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2'), options.signal);
+  return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2', options), options.signal);
 }
 
 export async function joinCollaboration(options) {
   if (!options?.invite) throw new CleanmatchError('invalid-option', 'joinCollaboration needs { invite }');
   const { session, pool } = await open(options, () => {
     try {
-      return core.Session.guest(String(options.invite), undefined);
+      return core.Session.guest(String(options.invite), localJson(options.local));
     } catch (err) { throw coded(err); }
   });
-  return withSignal(new Collaboration(session, pool, options.relay, null), options.signal);
+  return withSignal(new Collaboration(session, pool, options.relay, null, null, options), options.signal);
 }

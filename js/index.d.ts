@@ -72,11 +72,30 @@ export interface CollaborationOptions {
   /** Overrides for bundlers/CDNs that move the package's files. */
   wasmUrl?: string | URL;
   workerUrl?: string | URL;
+  /** Where `ingest-worker.js` (the file reader) is served. */
+  ingestWorkerUrl?: string | URL;
   /** Aborting ends the collaboration (both sides see `partner-aborted` / `aborted`). */
   signal?: AbortSignal;
+  /** What this side insists on whatever the partner proposes (the stricter side wins). */
+  local?: LocalRules;
+}
+
+export interface LocalRules {
+  /** Smallest threshold k this side accepts. Default 50. */
+  minK?: number;
+  /** Smallest partner set this side accepts. Default 0. */
+  minRecords?: number;
+  /** Largest set this side accepts. Default 50 000 000. */
+  maxRecords?: number;
+  /** Whether this side opts in to audience mode (else it tightens to aggregate). Default true. */
+  allowAudience?: boolean;
 }
 
 export interface ManifestProposal {
+  /** Default: derived (audience mode → audience, measurement → measurement, group → segments, else overlap). */
+  template?: 'overlap' | 'segments' | 'measurement' | 'audience';
+  /** Campaign measurement: which side's group column holds exposure, and its labels. */
+  measurement?: { side?: 'host' | 'guest'; exposed: string; control: string };
   preset?: Preset;
   mode?: Mode;
   /** Minimum cell size; the stricter side wins. Default 50. */
@@ -132,6 +151,9 @@ export interface FileOptions {
   defaultCountry?: string;
   /** The breakdown column (aggregate mode). */
   group?: string;
+  /** A suppression (opt-out) list: records sharing any identifier with it are removed
+   *  before anything is blinded; the quality report counts them as `suppressed`. */
+  suppression?: Blob;
 }
 
 /**
@@ -171,7 +193,8 @@ export interface Collaboration {
   readonly state: CollaborationState;
   /** Resolves when the sealed channel is up; show the code on both pages. */
   readonly connected: Promise<{ verificationCode: string }>;
-  /** Streams the file through the core (never uploaded); resolves to the local quality report. */
+  /** Streams the file through the core in a worker (never uploaded); resolves to the
+   *  local quality report. */
   addFile(file: Blob | ReadableStream<Uint8Array>, options?: FileOptions): Promise<QualityReport>;
   /**
    * Instead of a file: identifiers already normalized and SHA-256-hashed, per key, each
@@ -185,12 +208,14 @@ export interface Collaboration {
   accept(): Promise<Manifest>;
   /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
   readonly report: Promise<Report>;
-  /** Audience mode, after the report: this side's matched rows as CSV (injection-safe).
-   *  Not built yet: rejects with `not-implemented`. */
+  /** Audience mode, after the report: this side's own matched rows (its original
+   *  columns, header first) as CSV, with formula-like cells neutralized. The file added
+   *  with `addFile` is read again (it must be a File or Blob, not a stream). */
   downloadAudience(): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
-  /** `read` progress while a file is added (bytes), then the core's run counters. */
-  on(type: 'progress', listener: (p: Progress | RunProgress) => void): () => void;
+  /** `read` progress while a file is added (bytes), then `blind`/`evaluate`/`match`
+   *  (elements this side computes, with the core's counters alongside). */
+  on(type: 'progress', listener: (p: Progress & Partial<RunProgress>) => void): () => void;
   on(type: 'state', listener: (s: CollaborationState) => void): () => void;
   on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
   /** Ends the run on both sides (like aborting `signal`); pending promises reject with `aborted`. */

@@ -9,7 +9,7 @@
 // Options (flags or env):
 //   --simd / CLEANMATCH_WASM_SIMD=1|0      build with -C target-feature=+simd128
 //   --bits 32|64 / CLEANMATCH_WASM_BITS    curve25519-dalek limb size (default: 32)
-//   --profile P / CLEANMATCH_WASM_PROFILE  cargo profile (default: wasm, see Cargo.toml)
+//   --profile P / CLEANMATCH_WASM_PROFILE  cargo profile (default: release)
 //   --out DIR                              where to lay out the package (default dist)
 //   --no-www                               do not copy into www/pkg/
 //   --target-dir DIR                       separate cargo target dir (used by the bench
@@ -33,7 +33,7 @@ const opt = (name) => {
 // Measured in docs/performance.md: see there before changing a default.
 const DEFAULT_SIMD = true;
 const DEFAULT_BITS = '32';
-const DEFAULT_PROFILE = 'wasm';
+const DEFAULT_PROFILE = 'release';
 
 const envBool = (v) => (v === undefined ? undefined : v === '1' || v === 'true');
 const simd = flag('--simd') ? true : flag('--no-simd') ? false : (envBool(process.env.CLEANMATCH_WASM_SIMD) ?? DEFAULT_SIMD);

@@ -42,6 +42,7 @@ pub struct Loader {
     suppression: Option<Suppression>,
     inspector: Option<Inspector<Preset>>,
     set: OwnSet,
+    keep: bool,
 }
 
 impl Loader {
@@ -49,7 +50,13 @@ impl Loader {
     /// `suppression`.
     pub fn new(preset: Preset, options: LoadOptions, suppression: Option<Suppression>) -> Loader {
         let ingest = Ingest::new(IngestOptions { sheet: options.sheet.clone(), ..IngestOptions::default() });
-        Loader { ingest, preset, options, suppression, inspector: None, set: OwnSet::new() }
+        Loader { ingest, preset, options, suppression, inspector: None, set: OwnSet::new(), keep: true }
+    }
+
+    /// Computes the quality report only, keeping no records (for `inspect`).
+    pub fn report_only(mut self) -> Loader {
+        self.keep = false;
+        self
     }
 
     /// Feeds the next chunk of the file.
@@ -85,7 +92,7 @@ impl Loader {
         if let Some(inspector) = &mut self.inspector {
             while let Some(row) = self.ingest.next_row() {
                 let (outcome, record) = inspector.add(&row);
-                if outcome == RowOutcome::Used {
+                if self.keep && outcome == RowOutcome::Used {
                     let keys: Vec<(usize, [u8; 32])> = record.keys.iter().map(|(k, d)| (*k as usize, *d)).collect();
                     let number = u32::try_from(row.number).unwrap_or(u32::MAX);
                     self.set.add(number, record.group.as_deref(), &keys, u8::MAX);
@@ -93,6 +100,11 @@ impl Loader {
             }
         }
         Ok(())
+    }
+
+    /// What the start of the file says, once known.
+    pub fn sniff(&self) -> Option<&crate::ingest::Sniff> {
+        self.ingest.sniff()
     }
 
     /// Rows read so far, for progress.

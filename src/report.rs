@@ -13,9 +13,11 @@
 //! view leaves its side, so neither page can show a suppressed figure.
 
 mod lift;
+mod receipt;
 mod view;
 
 pub use lift::Lift;
+pub use receipt::{receipt, ReceiptContext};
 pub use view::{MergedGroups, OwnIndex, ViewBuilder, OTHER};
 
 use crate::manifest::{Manifest, Mode, Side};

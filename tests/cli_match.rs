@@ -90,9 +90,10 @@ fn two_terminals_match_in_both_modes() {
     let server = serve();
     let h = host.to_str().unwrap();
     let g = guest.to_str().unwrap();
+    let receipt = dir.join("receipt.json");
     let (a, b) = run_match(
         &server,
-        &["--file", h, "--group", "Region", "--default-country", "US", "--k", "20"],
+        &["--file", h, "--group", "Region", "--default-country", "US", "--k", "20", "--receipt", receipt.to_str().unwrap()],
         &["--file", g, "--group", "Segment", "--default-country", "US"],
     );
     assert_eq!(a["report_hash"], b["report_hash"]);
@@ -103,6 +104,12 @@ fn two_terminals_match_in_both_modes() {
     assert_eq!(a["k"], 50, "the guest's default k = 50 is stricter and wins");
     assert_eq!(a["by_kind"]["phone"]["own_matched"], 100);
     assert!(a["cells"].as_array().unwrap().len() >= 2);
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
+    assert_eq!(r["report_hash"], a["report_hash"]);
+    assert_eq!(r["manifest"]["k"], 50);
+    assert_eq!(r["file"], "host.csv");
+    assert_eq!(r["verification_code"].as_str().unwrap().len(), 7);
+    assert!(!r.to_string().contains("user1@example.com"), "a receipt names no identifier");
 
     // Audience: each side writes its own matched rows, CSV-injection safe.
     let out = dir.join("audience.csv");

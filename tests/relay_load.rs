@@ -130,7 +130,7 @@ async fn side(ip: IpAddr, relay: SocketAddr, url: &str, bytes: usize, start_line
         loop {
             match stream.next().await.unwrap().unwrap() {
                 Message::Text(t) if t.as_str().contains("peer-joined") => break 'connect (sink, stream),
-                Message::Text(_) => continue,
+                Message::Text(_) | Message::Ping(_) => continue,
                 // A guest that came before its host (4004) tries again.
                 Message::Close(Some(f)) if u16::from(f.code) == 4004 => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -154,7 +154,8 @@ async fn side(ip: IpAddr, relay: SocketAddr, url: &str, bytes: usize, start_line
         while got < bytes {
             match stream.next().await.unwrap().unwrap() {
                 Message::Binary(b) => got += b.len(),
-                Message::Text(_) => continue,
+                // The relay's pings (answered by tungstenite) and its JSON messages.
+                Message::Text(_) | Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("during exchange: {other:?}"),
             }
         }

@@ -69,6 +69,13 @@ pub struct Args {
     /// Audience mode: write this side's matched rows (CSV) here.
     #[arg(long)]
     audience_out: Option<PathBuf>,
+    /// Write the audit receipt (manifest, hashes, figures, times; JSON) here.
+    #[arg(long)]
+    receipt: Option<PathBuf>,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Runs the subcommand.
@@ -171,6 +178,8 @@ async fn run_async(args: Args) -> Result<(), String> {
     let max_in_flight = 2 * rayon::current_num_threads();
     let mut last_progress = Instant::now();
     let started = Instant::now();
+    let started_ms = now_ms();
+    let mut verification = String::new();
 
     loop {
         // Hand out work while there is room.
@@ -197,6 +206,7 @@ async fn run_async(args: Args) -> Result<(), String> {
             acted = true;
             match event {
                 Event::Connected { verification_code } => {
+                    verification = verification_code.clone();
                     eprintln!("connected end to end; verification code {verification_code} (compare with your partner)");
                 }
                 Event::Proposed(m) => {
@@ -228,6 +238,17 @@ async fn run_async(args: Args) -> Result<(), String> {
                         let rows = session.matched_rows().ok_or("no matched rows: audience mode was not agreed")?;
                         let n = loaded.write_rows(path, &rows)?;
                         json["audience_rows_written"] = serde_json::json!(n);
+                    }
+                    if let (Some(path), Some(manifest)) = (&args.receipt, session.manifest()) {
+                        let ctx = crate::report::ReceiptContext {
+                            side,
+                            verification_code: &verification,
+                            started_ms,
+                            finished_ms: now_ms(),
+                            file_name: &args.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                        };
+                        let text = crate::report::receipt(manifest, report, &ctx).to_string();
+                        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
                     }
                     conn.close().await;
                     eprintln!("done in {:.1} s; report hashes agree", started.elapsed().as_secs_f64());

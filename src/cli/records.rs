@@ -1,7 +1,7 @@
 //! Reading a customer file into the records a native party blinds, and writing its
 //! matched rows back out, through the core's [`crate::loader`].
 
-use crate::loader::{LoadOptions, Loader, RowPicker, SuppressionLoader};
+use crate::loader::{LoadOptions, Loaded, Loader, RowPicker, SuppressionLoader};
 use crate::normalize::Preset;
 use crate::psi::OwnSet;
 use crate::quality::QualityReport;
@@ -35,11 +35,12 @@ fn stream<E: core::fmt::Display>(path: &Path, mut push: impl FnMut(&[u8]) -> Res
     }
 }
 
-/// Reads the whole file through the core.
+/// Reads the whole file through the core; with `keep_records` false only the quality
+/// report is computed.
 ///
 /// # Errors
 /// A message naming the file and what was wrong with it.
-pub fn load(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&Path>) -> Result<LoadedFile, String> {
+pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&Path>, keep_records: bool) -> Result<Loaded, String> {
     let preset = Preset::named(preset)
         .ok_or_else(|| format!("unknown preset {preset:?}; valid presets: {}", Preset::NAMES.join(", ")))?;
     let suppression = match suppress {
@@ -50,10 +51,21 @@ pub fn load(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
         }
         None => None,
     };
-    let sheet = options.sheet.clone();
     let mut loader = Loader::new(preset, options, suppression);
+    if !keep_records {
+        loader = loader.report_only();
+    }
     stream(file, |c| loader.push(c))?;
-    let loaded = loader.finish().map_err(|e| format!("{}: {e}", file.display()))?;
+    loader.finish().map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// Reads the whole file into records for a match.
+///
+/// # Errors
+/// As [`read`], and when no record is usable.
+pub fn load(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&Path>) -> Result<LoadedFile, String> {
+    let sheet = options.sheet.clone();
+    let loaded = read(file, preset, options, suppress, true)?;
     if loaded.set.is_empty() {
         return Err(format!(
             "{}: no usable record among {} rows; check the column roles with `cleanmatch inspect`",

@@ -8,6 +8,23 @@ use std::collections::HashMap;
 /// The group every record belongs to when no breakdown column is used.
 pub const ALL: &str = "all";
 
+/// An [`OwnSet`] as flat arrays (see [`OwnSet::to_flat`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FlatRecords {
+    /// Source row of each record.
+    pub rows: Vec<u32>,
+    /// Keys per record.
+    pub counts: Vec<u8>,
+    /// Key index (into [`KEYS`]) of each digest.
+    pub keys: Vec<u8>,
+    /// 32-byte digests back to back.
+    pub digests: Vec<u8>,
+    /// Group of each record: an index into `labels` (out of range: no group).
+    pub groups: Vec<u32>,
+    /// Group labels.
+    pub labels: Vec<String>,
+}
+
 /// A side's records: per record a group and the digests of its match keys.
 #[derive(Clone, Debug, Default)]
 pub struct OwnSet {
@@ -111,6 +128,52 @@ impl OwnSet {
             out.add(*row, label, &pairs, allowed);
         }
         out
+    }
+
+    /// The set as flat arrays, to move it between threads or wasm instances:
+    /// `OwnSet::from_flat(set.to_flat())` holds the same records.
+    pub fn to_flat(&self) -> FlatRecords {
+        let mut f = FlatRecords { labels: self.labels.clone(), ..FlatRecords::default() };
+        let mut digests = self.digests.iter();
+        for (g, mask, row) in &self.records {
+            f.rows.push(*row);
+            f.groups.push(u32::from(*g));
+            f.counts.push(mask.count_ones() as u8);
+            for k in 0..KEYS.len() {
+                if mask & (1 << k) != 0 {
+                    if let Some(d) = digests.next() {
+                        f.keys.push(k as u8);
+                        f.digests.extend_from_slice(d);
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    /// Adds the records of [`OwnSet::to_flat`] (or an equivalent producer).
+    ///
+    /// # Errors
+    /// [`super::PsiError::Length`] if the arrays disagree in length.
+    pub fn add_flat(&mut self, f: &FlatRecords, allowed: u8) -> Result<(), super::PsiError> {
+        let total: usize = f.counts.iter().map(|c| usize::from(*c)).sum();
+        if f.counts.len() != f.rows.len() || f.groups.len() != f.rows.len() || f.keys.len() != total || f.digests.len() != total * DIGEST_LEN {
+            return Err(super::PsiError::Length { len: f.digests.len(), multiple_of: DIGEST_LEN });
+        }
+        let mut at = 0;
+        let mut pairs = Vec::with_capacity(KEYS.len());
+        for ((row, count), group) in f.rows.iter().zip(&f.counts).zip(&f.groups) {
+            pairs.clear();
+            for j in at..at + usize::from(*count) {
+                let mut digest = [0u8; DIGEST_LEN];
+                digest.copy_from_slice(&f.digests[j * DIGEST_LEN..(j + 1) * DIGEST_LEN]);
+                pairs.push((usize::from(f.keys[j]), digest));
+            }
+            at += usize::from(*count);
+            let label = f.labels.get(*group as usize).map(String::as_str);
+            self.add(*row, label, &pairs, allowed);
+        }
+        Ok(())
     }
 
     /// Records in the set.

@@ -1,110 +1,151 @@
 //! File reading bindings: the browser streams a `File` through `FileIngest` chunk by
-//! chunk (never whole), and gets the local quality report and this side's records.
-//! The loop is the core's `quality::Inspector`, the same one `cleanmatch inspect` runs.
+//! chunk (never whole) and gets the local quality report and this side's records; an
+//! optional suppression list is read the same way (`SuppressionList`); after an
+//! audience match, `MatchedRows` streams the file again into CSV of the matched rows.
+//! All three only translate: the loop is the core's [`crate::loader`], the same one the
+//! command line runs.
 
 use super::error::{CoreError, JsResult};
-use super::session::JsOwnSet;
-use crate::ingest::roles::{apply_overrides, find_column};
-use crate::ingest::{Ingest, IngestError, IngestOptions};
+use crate::ingest::IngestError;
+use crate::loader::{LoadOptions, Loaded, Loader, RowPicker, SuppressionLoader};
 use crate::normalize::Preset;
-use crate::psi::{key_index, OwnSet, DIGEST_LEN};
-use crate::quality::{Inspector, RowOutcome};
 use wasm_bindgen::prelude::*;
 
-/// Every match key: the manifest restricts them later (`Session::start`).
-const ALL_KEYS: u8 = 0x1f;
+fn preset(name: &str) -> JsResult<Preset> {
+    Preset::named(name).ok_or_else(|| CoreError::new("unknown-preset", "unknown normalization preset"))
+}
+
+/// A suppression (opt-out) list being read.
+#[wasm_bindgen(js_name = SuppressionList)]
+pub struct JsSuppressionList {
+    loader: Option<SuppressionLoader>,
+    list: Option<crate::ingest::Suppression>,
+}
+
+#[wasm_bindgen(js_class = SuppressionList)]
+impl JsSuppressionList {
+    /// A reader hashing with `preset`, as the main file will be.
+    #[wasm_bindgen(constructor)]
+    pub fn new(preset_name: &str, default_country: Option<String>) -> JsResult<JsSuppressionList> {
+        Ok(JsSuppressionList { loader: Some(SuppressionLoader::new(preset(preset_name)?, default_country)), list: None })
+    }
+
+    /// Feeds the next chunk.
+    pub fn push(&mut self, chunk: &[u8]) -> JsResult<()> {
+        let loader = self.loader.as_mut().ok_or(IngestError::Finished)?;
+        Ok(loader.push(chunk)?)
+    }
+
+    /// Ends the file; returns how many identifiers the list holds.
+    pub fn finish(&mut self) -> JsResult<usize> {
+        let loader = self.loader.take().ok_or(IngestError::Finished)?;
+        let list = loader.finish()?;
+        let n = list.len();
+        self.list = Some(list);
+        Ok(n)
+    }
+}
 
 /// One file being read.
 #[wasm_bindgen(js_name = FileIngest)]
 pub struct JsFileIngest {
-    ingest: Ingest,
-    inspector: Option<Inspector<Preset>>,
-    own: OwnSet,
-    preset: Preset,
-    columns: Option<String>,
-    default_country: Option<String>,
-    group: Option<String>,
+    loader: Option<Loader>,
+    loaded: Option<Loaded>,
 }
 
 #[wasm_bindgen(js_class = FileIngest)]
 impl JsFileIngest {
     /// A reader hashing with `preset`; `columns` overrides guessed roles
-    /// (`"NAME=ROLE,…"`, as `cleanmatch inspect --columns`); `group` names the breakdown column.
+    /// (`"NAME=ROLE,…"`, as `cleanmatch inspect --columns`); `group` names the breakdown
+    /// column; `suppression` (finished) removes its identifiers' records.
     #[wasm_bindgen(constructor)]
-    pub fn new(preset: &str, columns: Option<String>, default_country: Option<String>, group: Option<String>) -> JsResult<JsFileIngest> {
-        let preset = Preset::named(preset).ok_or_else(|| CoreError::new("unknown-preset", "unknown normalization preset"))?;
-        Ok(JsFileIngest {
-            ingest: Ingest::new(IngestOptions::default()),
-            inspector: None,
-            own: OwnSet::new(),
-            preset,
-            columns,
-            default_country,
-            group,
-        })
+    pub fn new(
+        preset_name: &str,
+        columns: Option<String>,
+        default_country: Option<String>,
+        group: Option<String>,
+        suppression: Option<JsSuppressionList>,
+    ) -> JsResult<JsFileIngest> {
+        let options = LoadOptions { columns, group, default_country, sheet: None };
+        let list = suppression.and_then(|mut s| s.list.take());
+        Ok(JsFileIngest { loader: Some(Loader::new(preset(preset_name)?, options, list)), loaded: None })
     }
 
     /// Feeds the next chunk of the file.
     pub fn push(&mut self, chunk: &[u8]) -> JsResult<()> {
-        self.ingest.push(chunk)?;
-        self.drain()
+        let loader = self.loader.as_mut().ok_or(IngestError::Finished)?;
+        Ok(loader.push(chunk)?)
     }
 
-    /// What the start of the file says (format, delimiter, headers, guessed roles) as
-    /// JSON, once known.
+    /// What the start of the file says (format, delimiter, headers, preview, guessed
+    /// roles) as JSON, once known.
     pub fn sniff(&self) -> Option<String> {
-        self.ingest.sniff().and_then(|s| serde_json::to_string(s).ok())
+        self.loader.as_ref()?.sniff().and_then(|s| serde_json::to_string(s).ok())
+    }
+
+    /// Rows read so far.
+    #[wasm_bindgen(js_name = rowsRead)]
+    pub fn rows_read(&self) -> f64 {
+        self.loader.as_ref().map(|l| l.rows_read() as f64).unwrap_or(0.0)
     }
 
     /// Ends the file; returns the local quality report as JSON.
     pub fn finish(&mut self) -> JsResult<String> {
-        self.ingest.finish()?;
-        self.drain()?;
-        let inspector = self.inspector.take().ok_or(IngestError::EmptyFile)?;
-        let report = inspector.finish(self.ingest.stats());
-        serde_json::to_string(&report).map_err(|e| CoreError::new("internal", e))
+        let loader = self.loader.take().ok_or(IngestError::Finished)?;
+        let loaded = loader.finish()?;
+        let json = serde_json::to_string(&loaded.report).map_err(|e| CoreError::new("internal", e))?;
+        self.loaded = Some(loaded);
+        Ok(json)
     }
 
-    /// The records read (after `finish`), for `Session.start`.
-    #[wasm_bindgen(js_name = takeOwnSet)]
-    pub fn take_own_set(&mut self) -> JsOwnSet {
-        JsOwnSet::from(std::mem::take(&mut self.own))
+    /// The records read (after `finish`): `{rows: Uint32Array, counts: Uint8Array,
+    /// keys: Uint8Array, digests: Uint8Array, groups: Uint32Array, labels: string[]}`,
+    /// the arguments of `OwnSet.addBatch`.
+    #[wasm_bindgen(js_name = takeRecords)]
+    pub fn take_records(&mut self) -> js_sys::Object {
+        let r = self.loaded.take().map(|l| l.set.to_flat()).unwrap_or_default();
+        let obj = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            // Plain properties on a fresh object: cannot fail.
+            let _ = js_sys::Reflect::set(&obj, &k.into(), &v);
+        };
+        set("rows", js_sys::Uint32Array::from(r.rows.as_slice()).into());
+        set("counts", js_sys::Uint8Array::from(r.counts.as_slice()).into());
+        set("keys", js_sys::Uint8Array::from(r.keys.as_slice()).into());
+        set("digests", js_sys::Uint8Array::from(r.digests.as_slice()).into());
+        set("groups", js_sys::Uint32Array::from(r.groups.as_slice()).into());
+        let labels = js_sys::Array::new();
+        for l in &r.labels {
+            labels.push(&JsValue::from_str(l));
+        }
+        set("labels", labels.into());
+        obj
+    }
+}
+
+/// The matched rows of an audience run, as CSV safe against formula injection.
+#[wasm_bindgen(js_name = MatchedRows)]
+pub struct JsMatchedRows {
+    picker: RowPicker,
+}
+
+#[wasm_bindgen(js_class = MatchedRows)]
+impl JsMatchedRows {
+    /// A picker for the matched row numbers (`Session.matchedRows()`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(rows: &[u32]) -> JsMatchedRows {
+        JsMatchedRows { picker: RowPicker::new(rows.to_vec(), None) }
     }
 
-    fn drain(&mut self) -> JsResult<()> {
-        if self.inspector.is_none() {
-            let Some(sniff) = self.ingest.sniff().cloned() else { return Ok(()) };
-            let mut columns = sniff.columns.clone();
-            if let Some(spec) = &self.columns {
-                apply_overrides(&mut columns, spec)?;
-            }
-            let group = match &self.group {
-                Some(name) => Some(find_column(&columns, name).ok_or_else(|| {
-                    CoreError::new("unknown-column", "the group column is not in the file")
-                })?),
-                None => None,
-            };
-            self.inspector = Some(Inspector::new(
-                &sniff,
-                &columns,
-                self.preset.clone(),
-                self.default_country.as_deref(),
-                group,
-                None,
-            )?);
-        }
-        let Some(inspector) = self.inspector.as_mut() else { return Ok(()) };
-        while let Some(row) = self.ingest.next_row() {
-            let (outcome, record) = inspector.add(&row);
-            if outcome != RowOutcome::Used {
-                continue;
-            }
-            let keys: Vec<(usize, [u8; DIGEST_LEN])> =
-                record.keys.iter().filter_map(|(k, d)| key_index(k.as_str()).map(|i| (i, *d))).collect();
-            // Row numbers beyond u32 cannot occur within the ingest row limits; saturate anyway.
-            let number = u32::try_from(row.number).unwrap_or(u32::MAX);
-            self.own.add(number, record.group.as_deref(), &keys, ALL_KEYS);
-        }
-        Ok(())
+    /// Feeds the next chunk of the same file; returns the CSV bytes produced so far.
+    pub fn push(&mut self, chunk: &[u8]) -> JsResult<Vec<u8>> {
+        self.picker.push(chunk)?;
+        Ok(self.picker.take_output())
+    }
+
+    /// Ends the file; returns the remaining CSV bytes.
+    pub fn finish(&mut self) -> JsResult<Vec<u8>> {
+        self.picker.finish()?;
+        Ok(self.picker.take_output())
     }
 }

@@ -53,6 +53,35 @@ impl JsOwnSet {
         Ok(())
     }
 
+    /// Adds many records at once, in the layout of `FileIngest.takeRecords()`: record
+    /// `i` is source row `rows[i]` with `counts[i]` consecutive entries of `keys`/`digests`
+    /// and group `labels[groups[i]]` (`0xffffffff`: none).
+    ///
+    /// Errors: `invalid-length` if the arrays do not describe the same records.
+    #[wasm_bindgen(js_name = addBatch)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_batch(
+        &mut self,
+        rows: &[u32],
+        counts: &[u8],
+        keys: &[u8],
+        digests: &[u8],
+        groups: &[u32],
+        labels: Vec<String>,
+        allowed: u8,
+    ) -> JsResult<()> {
+        let flat = crate::psi::FlatRecords {
+            rows: rows.to_vec(),
+            counts: counts.to_vec(),
+            keys: keys.to_vec(),
+            digests: digests.to_vec(),
+            groups: groups.to_vec(),
+            labels,
+        };
+        self.inner.add_flat(&flat, allowed)?;
+        Ok(())
+    }
+
     /// Records held (records without an allowed key are skipped, not held).
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {

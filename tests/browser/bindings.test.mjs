@@ -59,3 +59,32 @@ test('bad input becomes a JS Error with a stable code', async () => {
     point: 'true:invalid-point',
   });
 });
+
+test('FileIngest reads a CSV into records and refuses a binary file with a code', async () => {
+  const r = await page.evaluate(() => {
+    const { FileIngest, OwnSet } = window.core;
+    const ingest = new FileIngest('uid2', undefined, undefined, undefined);
+    const text = new TextEncoder().encode('Email;Plan\nann@example.com;gold\n\nbad-email;basic\nbob@example.com;gold\n');
+    ingest.push(text.subarray(0, 7)); // chunks split anywhere
+    ingest.push(text.subarray(7));
+    const quality = JSON.parse(ingest.finish());
+    const rec = ingest.takeRecords();
+    const own = new OwnSet();
+    own.addBatch(rec.rows, rec.counts, rec.keys, rec.digests, rec.groups, rec.labels, 0x1f);
+    const binary = new FileIngest('uid2', undefined, undefined, undefined);
+    let code;
+    try {
+      binary.push(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+      binary.finish();
+    } catch (e) {
+      code = e.code;
+    }
+    return { records: quality.records, rows: Array.from(rec.rows), held: own.heldKeys(), length: own.length, code };
+  });
+  assert.equal(r.records, 2);
+  assert.equal(r.rows.length, 2); // numbering is ingest's business; the valid rows come through
+  assert.equal(r.rows[0], 2);
+  assert.deepEqual(r.held, ['email']);
+  assert.equal(r.length, 2);
+  assert.equal(r.code, 'binary-file');
+});

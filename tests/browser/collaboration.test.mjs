@@ -9,26 +9,28 @@ let env;
 before(async () => { env = await setup(); });
 after(async () => env?.close());
 
-test('host and guest pages reach the same report through the relay', async () => {
+/** One match between two fresh pages; returns both sides' outcomes. */
+async function runMatch(hostWorkers, guestWorkers) {
   const host = await openPage(env.browser, `${env.server.url}/collab.html`);
   const guest = await openPage(env.browser, `${env.server.url}/collab.html`);
   for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
   const relay = env.server.relay;
 
-  const invite = await host.evaluate(async (relay) => {
-    const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { keys: ['email'], k: 50 } });
-    window.collab = c;
+  const invite = await host.evaluate(async ([relay, workers]) => {
+    const c = await window.cm.createCollaboration({ relay, workers, manifest: { keys: ['email'], k: 50 } });
+    window.phases = new Set();
+    c.on('progress', (p) => { if (p.done <= p.total) window.phases.add(p.phase); });
     c.addDigests({ email: await window.cm.digests(0, 600) }); // rows 0..599
     window.hostResult = c.connected
       .then(async ({ verificationCode }) => { window.code = verificationCode; await c.accept(); return c.report; })
       .then((r) => ({ ok: true, report: r, code: window.code }), (e) => ({ ok: false, code: e.code, message: e.message }));
     return c.inviteUrl;
-  }, relay);
+  }, [relay, hostWorkers]);
   assert.match(invite, /#k=/);
 
-  const guestResult = await guest.evaluate(async ([relay, invite]) => {
+  const guestResult = await guest.evaluate(async ([relay, invite, workers]) => {
     try {
-      const c = await window.cm.joinCollaboration({ relay, invite, workers: 2 });
+      const c = await window.cm.joinCollaboration({ relay, invite, workers });
       c.addDigests({ email: await window.cm.digests(400, 500) }); // rows 400..899: 200 shared
       const { verificationCode } = await c.connected;
       await c.manifest;
@@ -37,20 +39,32 @@ test('host and guest pages reach the same report through the relay', async () =>
     } catch (e) {
       return { ok: false, code: e.code, message: e.message };
     }
-  }, [relay, invite]);
-  const hostResult = await host.evaluate(() => window.hostResult);
-  await screenshot(host, 'collab-host');
-
-  assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
-  assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
-  assert.equal(hostResult.code, guestResult.code, 'verification codes differ');
-  assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
-  const f = hostResult.report.figures;
-  assert.equal(f.host.records, 600);
-  assert.equal(f.guest.records, 500);
-  assert.equal(f.host.matched, 200);
-  assert.equal(f.guest.matched, 200);
+  }, [relay, invite, guestWorkers]);
+  const hostResult = await host.evaluate(async () => ({ ...(await window.hostResult), phases: [...window.phases] }));
+  await screenshot(host, `collab-host-${hostWorkers}w`);
   assert.deepEqual([...host.problems, ...guest.problems], []);
+  await host.close();
+  await guest.close();
+  return { hostResult, guestResult };
+}
+
+test('host and guest pages reach the same report through the relay, with 1 or N workers', async () => {
+  const one = await runMatch(1, 1);
+  const many = await runMatch(4, 3);
+  for (const { hostResult, guestResult } of [one, many]) {
+    assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
+    assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
+    assert.equal(hostResult.code, guestResult.code, 'verification codes differ');
+    assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
+    const f = hostResult.report.figures;
+    assert.equal(f.host.records, 600);
+    assert.equal(f.guest.records, 500);
+    assert.equal(f.host.matched, 200);
+    assert.equal(f.guest.matched, 200);
+    assert.ok(hostResult.phases.includes('blind') && hostResult.phases.includes('evaluate'), `phases: ${hostResult.phases}`);
+  }
+  // Same data, same manifest: the same report whatever the worker count.
+  assert.equal(one.hostResult.report.report_hash, many.hostResult.report.report_hash);
 });
 
 test('host and guest match CSV files added with addFile', async () => {
@@ -98,4 +112,60 @@ test('host and guest match CSV files added with addFile', async () => {
   assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
   assert.equal(hostResult.report.figures.host.matched, 200);
   assert.equal(hostResult.report.figures.guest.matched, 200);
+});
+
+test('audience mode: a suppression list removes records, each side downloads its own matched rows', async () => {
+  const host = await openPage(env.browser, `${env.server.url}/collab.html`);
+  const guest = await openPage(env.browser, `${env.server.url}/collab.html`);
+  for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
+  const relay = env.server.relay;
+  // A formula-like cell in every host row: the export must neutralize it.
+  const hostCsv = ['Email,Note', ...Array.from({ length: 600 }, (_, i) => `user${i}@example.com,=HYPERLINK("x${i}")`)].join('\n');
+  const optOut = ['email', ...Array.from({ length: 50 }, (_, i) => `user${400 + i}@example.com`)].join('\n');
+  const guestCsv = ['email', ...Array.from({ length: 500 }, (_, i) => `user${400 + i}@example.com`)].join('\n');
+
+  const invite = await host.evaluate(async ([relay, text, optOut]) => {
+    const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { mode: 'audience', keys: ['email'], k: 10 }, local: { minK: 10 } });
+    window.hostResult = (async () => {
+      try {
+        const quality = await c.addFile(new Blob([text]), { suppression: new Blob([optOut]) });
+        await c.connected;
+        await c.accept();
+        const report = await c.report;
+        const csv = await (await c.downloadAudience()).text();
+        return { ok: true, quality, report, csv };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message };
+      }
+    })();
+    return c.inviteUrl;
+  }, [relay, hostCsv, optOut]);
+
+  const guestResult = await guest.evaluate(async ([relay, invite, text]) => {
+    try {
+      const c = await window.cm.joinCollaboration({ relay, invite, workers: 1, local: { minK: 10 } });
+      await c.addFile(new Blob([text]));
+      await c.accept();
+      const report = await c.report;
+      const csv = await (await c.downloadAudience()).text();
+      return { ok: true, report, csv };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }, [relay, invite, guestCsv]);
+  const hostResult = await host.evaluate(() => window.hostResult);
+  assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
+  assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
+  assert.equal(hostResult.quality.suppressed, 50);
+  assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
+  assert.equal(hostResult.report.figures.host.matched, 150);
+  const hostLines = hostResult.csv.trim().split('\r\n');
+  assert.equal(hostLines[0], 'Email,Note');
+  assert.equal(hostLines.length, 151);
+  assert.equal(hostLines[1], 'user450@example.com,"\'=HYPERLINK(""x450"")"');
+  const guestLines = guestResult.csv.trim().split('\r\n');
+  assert.equal(guestLines.length, 151, 'the guest exports its own 150 matched rows');
+  assert.equal(guestLines[1], 'user450@example.com');
+  await host.close();
+  await guest.close();
 });

@@ -29,7 +29,7 @@ after(() => {
 
 test('the tarball holds only wasm, JS, types, README and licences', () => {
   for (const f of files) {
-    assert.match(f, /^(dist\/[a-z]+\.(js|d\.ts)|dist\/wasm\/cleanmatch(_bg\.wasm|\.js|\.d\.ts)|README\.md|LICENSE-(MIT|APACHE)|package\.json)$/, `unexpected file ${f}`);
+    assert.match(f, /^(dist\/[a-z-]+\.(js|d\.ts)|dist\/wasm\/cleanmatch(_bg\.wasm|\.js|\.d\.ts)|README\.md|LICENSE-(MIT|APACHE)|package\.json)$/, `unexpected file ${f}`);
   }
   for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/wasm/cleanmatch_bg.wasm', 'LICENSE-MIT', 'LICENSE-APACHE']) {
     assert.ok(files.includes(f), `missing ${f}`);
@@ -45,15 +45,24 @@ test('the exports map resolves the entry points and their types', () => {
   assert.ok(fs.existsSync(path.join(project, 'node_modules', 'cleanmatch', pkg.exports['.'].types)));
 });
 
-test('a plain module page runs the core from the installed package', async () => {
+test('a bundler (esbuild) resolves the package by name', () => {
+  const esbuild = path.join(root, 'node_modules', '.bin', 'esbuild');
+  execFileSync(esbuild, ['bundled-entry.js', '--bundle', '--format=esm', '--outfile=bundle.js', '--log-level=warning'], { cwd: project, stdio: 'inherit' });
+  assert.ok(fs.statSync(path.join(project, 'bundle.js')).size > 0);
+});
+
+for (const [name, file, expect] of [
+  ['a plain module page runs the core from the installed package', 'index.html', /^ok \d+\.\d+\.\d+ 3200 1200 function$/],
+  ['the bundled page runs the core', 'bundled.html', /^ok \d+\.\d+\.\d+ 3200 1200 function$/],
+]) test(name, async () => {
   const server = await startServer(project);
   const browser = await launchBrowser();
   try {
-    const page = await openPage(browser, `${server.url}/index.html`);
+    const page = await openPage(browser, `${server.url}/${file}`);
     await page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent !== 'loading', null, { timeout: 30000 });
     const status = await page.textContent('[data-testid=status]');
-    await screenshot(page, 'package');
-    assert.match(status, /^ok \d+\.\d+\.\d+ 3200 1200 function$/);
+    await screenshot(page, `package-${file}`);
+    assert.match(status, expect);
     assert.deepEqual(page.problems, []);
   } finally {
     await browser.close();

@@ -1,0 +1,38 @@
+// <clean-match>: two pages run the whole flow through the element's own UI (create,
+// invite link, files, accept) against the real relay, and both show the overlap.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { openPage, screenshot, setup } from './harness.mjs';
+
+let env;
+
+before(async () => { env = await setup(); });
+after(async () => env?.close());
+
+const csv = (first, n) => Buffer.from(['email', ...Array.from({ length: n }, (_, i) => `person${first + i}@example.org`)].join('\n'));
+
+test('two <clean-match> elements complete a match', async () => {
+  const page = `${env.server.url}/element.html?relay=${encodeURIComponent(env.server.relay)}`;
+  const host = await openPage(env.browser, page);
+  await host.getByTestId('create-room').click();
+  const invite = host.getByTestId('invite-link');
+  await invite.waitFor({ state: 'visible' });
+  const link = await invite.inputValue();
+  assert.match(link, /#k=/);
+  await host.getByTestId('file-input').setInputFiles({ name: 'host.csv', mimeType: 'text/csv', buffer: csv(0, 300) });
+
+  const guest = await openPage(env.browser, `${page}${new URL(link).hash}`);
+  await guest.getByTestId('file-input').setInputFiles({ name: 'guest.csv', mimeType: 'text/csv', buffer: csv(100, 300) });
+  await guest.getByTestId('accept-manifest').click();
+
+  const finished = (p) => p.getByTestId('overlap-count').or(p.getByTestId('error')).first().waitFor({ state: 'visible', timeout: 30000 });
+  await Promise.all([finished(host), finished(guest)]).finally(async () => {
+    await screenshot(host, 'element-host');
+    await screenshot(guest, 'element-guest');
+  });
+  for (const p of [host, guest]) assert.equal(await p.getByTestId('error').isVisible() ? await p.getByTestId('error').textContent() : '', '');
+  assert.equal(await host.getByTestId('overlap-count').textContent(), '200');
+  assert.equal(await guest.getByTestId('overlap-count').textContent(), '200');
+  assert.equal(await host.getByTestId('verify-code').textContent(), await guest.getByTestId('verify-code').textContent());
+  assert.deepEqual([...host.problems, ...guest.problems], []);
+});
