@@ -67,7 +67,7 @@ class Collaboration {
   #agreed = false;
   #started = false;
   #countered = false;
-  #listeners = { progress: new Set(), state: new Set(), error: new Set() };
+  #listeners = { progress: new Set(), state: new Set(), error: new Set(), peer: new Set() };
   #connected = deferred();
   #manifest = deferred();
   #agreedManifest = deferred();
@@ -91,7 +91,10 @@ class Collaboration {
     this.#ws.binaryType = 'arraybuffer';
     this.#ws.onmessage = (e) => this.#onMessage(e);
     this.#ws.onclose = (e) => {
-      if (this.#state !== 'finished') this.#fail(new CleanmatchError('relay', `the relay closed the connection (${e.code}${e.reason ? `: ${e.reason}` : ''})`));
+      if (this.#state === 'finished') return;
+      const err = new CleanmatchError('relay', `the relay closed the connection (${e.code}${e.reason ? `: ${e.reason}` : ''})`);
+      err.closeCode = e.code; // 4001 full, 4004 no such room, 4010 used, 1006 lost, … (docs/interfaces.md)
+      this.#fail(err);
     };
   }
 
@@ -119,6 +122,8 @@ class Collaboration {
       if (typeof event.data === 'string') {
         const msg = JSON.parse(event.data);
         if (msg.type === 'peer-joined') this.#session.peerJoined();
+        // The partner's connection, for pages that say so (it may come back while the room lives).
+        if (msg.type === 'peer-joined' || msg.type === 'peer-left') this.#emit('peer', msg.type === 'peer-joined' ? 'joined' : 'left');
       } else {
         this.#session.receive(new Uint8Array(event.data));
       }
@@ -328,6 +333,11 @@ class Collaboration {
     for (const d of [this.#connected, this.#manifest, this.#agreedManifest, this.#report]) d.reject(err);
     this.#emit('error', err);
     this.#pool.close();
+    // The session queued an abort telling the partner why; send it before closing.
+    try {
+      let frame;
+      while (this.#ws.readyState === 1 && (frame = this.#session.pollTransmit()) !== undefined) this.#ws.send(frame);
+    } catch { /* nothing more to send */ }
     if (this.#ws.readyState <= 1) this.#ws.close(1000);
   }
 }

@@ -31,6 +31,8 @@ export declare class CleanmatchError extends Error {
   readonly code: string;
   /** For `invalid-point`: the position of the first bad point in its batch. */
   readonly index?: number;
+  /** For `relay`: the WebSocket close code (4001 room full, 4004 no such room or expired, 4010 invite used, …). */
+  readonly closeCode?: number;
 }
 
 /** The core's version. */
@@ -218,6 +220,8 @@ export interface Collaboration {
   on(type: 'progress', listener: (p: Progress & Partial<RunProgress>) => void): () => void;
   on(type: 'state', listener: (s: CollaborationState) => void): () => void;
   on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
+  /** The relay's news about the partner's connection (it may come back while the room lives). */
+  on(type: 'peer', listener: (p: 'joined' | 'left') => void): () => void;
   /** Ends the run on both sides (like aborting `signal`); pending promises reject with `aborted`. */
   cancel(reason?: string): void;
 }

@@ -30,8 +30,7 @@ const SNIFF_LIMIT = 1 << 20;
  */
 export async function sniffFile(file, { wasmUrl } = {}) {
   await loadCore(wasmUrl);
-  const ingest = new core.FileIngest('plain', undefined, undefined, undefined);
-  let soft = null;
+  const sniffer = new core.FileSniffer();
   try {
     const reader = file.stream().getReader();
     let read = 0;
@@ -40,48 +39,44 @@ export async function sniffFile(file, { wasmUrl } = {}) {
       const chunk = await reader.read();
       if (chunk.done) break;
       read += chunk.value.length;
-      try {
-        ingest.push(chunk.value);
-      } catch (err) {
-        if (err?.code !== 'no-identifier-column') throw err;
-        soft = err;
-      }
-      sniff = ingest.sniff();
+      sniff = sniffer.push(chunk.value);
       if (sniff || (read > SNIFF_LIMIT && !isWorkbook(file))) break;
     }
     reader.cancel().catch(() => {});
-    if (!sniff) {
-      try {
-        ingest.finish();
-      } catch (err) {
-        if (err?.code !== 'no-identifier-column') throw err;
-        soft = err;
-      }
-      sniff = ingest.sniff();
-    }
+    sniff ??= sniffer.finish();
     if (!sniff) throw new CleanmatchError('empty-file', 'the file holds no rows');
     const out = JSON.parse(sniff);
-    out.error = soft ? coded(soft) : null;
+    out.error = out.columns.some((c) => kindOfRole(c.role))
+      ? null
+      : new CleanmatchError('no-identifier-column', 'no column holds emails, phone numbers, names, postal codes or ad ids');
     return out;
   } catch (err) {
     throw coded(err);
   } finally {
-    ingest.free();
+    sniffer.free();
   }
 }
 
 /**
  * Reads the whole file locally and returns the core's quality report JSON (what
  * `cleanmatch inspect` prints), without keeping the records: a check before anything is
- * agreed. Options as `Collaboration.addFile` (`columns` as `{ name: role }`), plus
- * `onProgress({ done, total, rate, eta })` in bytes.
+ * agreed. Options as `Collaboration.addFile` (`columns` as `{ name: role }`, `suppression`
+ * an opt-out file), plus `onProgress({ done, total, rate, eta })` in bytes.
  */
-export async function inspectFile(file, { preset = 'uid2', columns, defaultCountry, group, onProgress, signal } = {}) {
+export async function inspectFile(file, { preset = 'uid2', columns, defaultCountry, group, suppression, onProgress, signal } = {}) {
   await loadCore();
   const spec = columns ? Object.entries(columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
   let ingest;
   try {
-    ingest = new core.FileIngest(preset, spec, defaultCountry || undefined, group || undefined);
+    let list;
+    if (suppression) {
+      // The opt-out list first: its records are left out of the report, as in the run.
+      list = new core.SuppressionList(preset, defaultCountry || undefined);
+      const r = suppression.stream().getReader();
+      for (let c = await r.read(); !c.done; c = await r.read()) list.push(c.value);
+      list.finish();
+    }
+    ingest = new core.FileIngest(preset, spec, defaultCountry || undefined, group || undefined, list);
     const reader = file.stream().getReader();
     const total = file.size;
     const started = performance.now();

@@ -15,6 +15,7 @@ mod error;
 mod ingest;
 mod normalize;
 mod session;
+mod sniff;
 
 use crate::psi;
 use error::JsResult;

@@ -228,7 +228,7 @@ async function joinAsGuest() {
   let collab;
   try {
     app.guestRules = { minK: k, allowAudience: $('#guest-audience').checked };
-    collab = await joinCollaboration({ relay: RELAY, invite: location.hash, localRules: app.guestRules });
+    collab = await joinCollaboration({ relay: RELAY, invite: location.hash, local: app.guestRules });
   } catch (err) {
     button.disabled = false;
     status.textContent = '';

@@ -1,0 +1,48 @@
+// Helpers for pages that show a file before it is read (what the cleanmatch page uses for
+// its "Your file" step). Everything runs locally; nothing is sent.
+import type { CleanmatchError, ColumnRole, FileOptions, Preset, QualityReport } from './index.js';
+
+/** Loads the wasm core on this thread once (shared with the collaboration driver). */
+export declare function loadCore(wasmUrl?: string | URL): Promise<unknown>;
+
+/** What the start of a file says, as the core's ingest sniffs it. */
+export interface FileSniff {
+  format: 'text' | 'xlsx' | 'ods' | 'xls' | { binary: string };
+  encoding: { encoding: 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'windows-1252'; bom: boolean } | null;
+  delimiter: string | null;
+  has_header: boolean;
+  headers: string[];
+  /** The first rows (local display only); `number` is 1-based, the header is row 1. */
+  preview: { number: number; fields: string[] }[];
+  columns: { name: string; role: ColumnRole; confidence: number }[];
+  sheets: string[];
+  sheet: string | null;
+  /** Set when the guessed roles cannot be read as they are (`no-identifier-column`). */
+  error: CleanmatchError | null;
+}
+
+/**
+ * Reads the start of a file (a workbook whole) and returns what the core detected.
+ * Rejects with `empty-file`, `binary-file`, `spreadsheet` or `file-limit`.
+ */
+export declare function sniffFile(file: Blob, options?: { wasmUrl?: string | URL }): Promise<FileSniff>;
+
+/**
+ * Reads the whole file locally and returns the quality report, keeping nothing: a check
+ * before anything is agreed. `suppression`: an opt-out file whose records are left out.
+ */
+export declare function inspectFile(file: Blob, options?: FileOptions & {
+  suppression?: Blob;
+  onProgress?: (p: { done: number; total: number; rate: number; eta: number | null }) => void;
+  signal?: AbortSignal;
+}): Promise<QualityReport>;
+
+/** The normalization kind a column role feeds, or null. */
+export declare function kindOfRole(role: ColumnRole): 'email' | 'phone' | 'name' | 'postal' | 'maid' | 'sha256' | null;
+
+/** One value as the preset normalizes it (for a local before/after example). */
+export declare function normalizeExample(preset: Preset, kind: string, raw: string, defaultCountry?: string):
+  Promise<{ ok: true; value: string } | { ok: false; code: string; message: string }>;
+
+/** The core's version and protocol version. */
+export declare function coreInfo(): Promise<{ version: string; protocol: number }>;
