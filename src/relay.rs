@@ -162,13 +162,8 @@ async fn room_socket(
     // One byte over the limit reaches `socket::forward`, which closes with 4013; larger
     // messages are refused by the WebSocket layer before being buffered whole.
     let max = shared.config.max_frame_bytes.saturating_add(1);
-    // Small socket buffers: with thousands of connections, tungstenite's 128 KiB defaults
-    // on both sides would outweigh the frame queues themselves. Frames are written whole
-    // (each send flushes), so a write buffer would only add a copy.
     ws.max_message_size(max)
         .max_frame_size(max)
-        .read_buffer_size(32 << 10)
-        .write_buffer_size(0)
         .on_upgrade(move |socket| socket::run(shared, socket, room_id, query, ip))
 }
 
