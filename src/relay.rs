@@ -21,7 +21,8 @@
 //!    never beyond the room's 6-hour lifetime.
 //!
 //! Limits ([`RelayConfig`]): a frame over 4 MiB or a room over 8 GiB closes the offender
-//! only (4013); a room silent for 10 minutes (4008); a 6-hour room lifetime (4008);
+//! only (4013); a room silent for an hour (4008: people take time to find a file and
+//! agree, and a browser tab sends no frames meanwhile); a 6-hour room lifetime (4008);
 //! 10,000 rooms and 64 connections per IP address (4029). Backpressure: frames towards
 //! a client queue up to 32 frames / 256 KiB (or one larger frame), after which the sender's socket is no longer
 //! read, so a slow receiver slows its sender instead of growing the relay.
