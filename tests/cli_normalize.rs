@@ -84,3 +84,14 @@ fn many_lines_stream_through() {
     assert_eq!(stdout.lines().count(), 20_000);
     assert!(stdout.lines().last().unwrap().starts_with("user19999@example.com\t"));
 }
+
+#[test]
+fn show_rules_prints_the_fingerprint() {
+    let out = normalize(&["--preset", "meta", "--show-rules"], b"");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let meta = cleanmatch::normalize::Preset::named("meta").unwrap();
+    assert_eq!(v["preset"], "meta");
+    assert_eq!(v["fingerprint"], meta.fingerprint());
+    assert_eq!(v["rules"]["phone"]["format"], "digits");
+}
