@@ -69,6 +69,10 @@ fn unknown_preset_or_kind_lists_the_valid_ones() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("uid2, google, meta, pair, plain"), "{err}");
 
+    let out = normalize(&["--preset", "uid2", "--kind", "phone", "--default-country", "XX"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("unknown default country"));
+
     let out = normalize(&["--preset", "uid2", "--kind", "ssn"], b"");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();

@@ -50,6 +50,10 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("cleanmatch: unknown kind {kind_name:?}; valid kinds: {}", kinds.join(", "));
         return ExitCode::from(USAGE);
     };
+    if let Some(cc) = args.default_country.as_deref().filter(|cc| !crate::normalize::is_known_country(cc)) {
+        eprintln!("cleanmatch: unknown default country {cc:?}; give an ISO 3166-1 alpha-2 code such as US, GB or DE");
+        return ExitCode::from(USAGE);
+    }
     let stdin = io::stdin();
     let stdout = io::stdout();
     match process(&preset, kind, args.default_country.as_deref(), stdin.lock(), BufWriter::new(stdout.lock())) {

@@ -26,6 +26,11 @@ use super::NormalizeError;
 const E164_MIN: usize = 8;
 const E164_MAX: usize = 15;
 
+/// Whether the country table has `iso`.
+pub(super) fn is_known_country(iso: &str) -> bool {
+    countries::by_iso(iso).is_some()
+}
+
 /// Normalizes a phone number under `rules`.
 pub(super) fn normalize(rules: &PhoneRules, raw: &str, default_country: Option<&str>) -> Result<String, NormalizeError> {
     let s = raw.trim();
