@@ -229,7 +229,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                     }
                 }
                 Event::Agreed(m) => {
-                    eprintln!("agreed on manifest {}", crate::report::hex(&m.hash())[..16].to_string());
+                    eprintln!("agreed on manifest {}", &crate::report::hex(&m.hash())[..16]);
                     let own = loaded.own_set(&m.keys);
                     eprintln!("blinding {} records ...", own.len());
                     session.start(own).map_err(|e| e.to_string())?;
