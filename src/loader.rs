@@ -116,12 +116,14 @@ impl Loader {
     ///
     /// # Errors
     /// [`IngestError::EmptyFile`] if nothing was read, or what [`Loader::push`] returns.
-    pub fn finish(mut self) -> Result<Loaded, IngestError> {
+    /// The sniff stays readable afterwards, also when this fails (e.g. no identifier
+    /// column), so a caller can show the file and let the user fix the roles.
+    pub fn finish(&mut self) -> Result<Loaded, IngestError> {
         self.ingest.finish()?;
         self.drain()?;
         let inspector = self.inspector.take().ok_or(IngestError::EmptyFile)?;
         let report = inspector.finish(self.ingest.stats());
-        Ok(Loaded { set: self.set, report })
+        Ok(Loaded { set: core::mem::take(&mut self.set), report })
     }
 }
 

@@ -102,6 +102,12 @@ impl core::fmt::Display for NormalizeError {
 
 impl std::error::Error for NormalizeError {}
 
+/// Whether `iso` (ISO 3166-1 alpha-2, any case) is a country the phone rules know, so
+/// callers can refuse a bad `default_country` once instead of on every record.
+pub fn is_known_country(iso: &str) -> bool {
+    phone::is_known_country(iso)
+}
+
 /// A named set of normalization [`Rules`]. Both partners must use presets with the same
 /// [`fingerprint`](Preset::fingerprint), or their digests will not match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,7 +21,8 @@
 //!    never beyond the room's 6-hour lifetime.
 //!
 //! Limits ([`RelayConfig`]): a frame over 4 MiB or a room over 8 GiB closes the offender
-//! only (4013); a room silent for 10 minutes (4008); a 6-hour room lifetime (4008);
+//! only (4013); a room silent for an hour (4008: people take time to find a file and
+//! agree, and a browser tab sends no frames meanwhile); a 6-hour room lifetime (4008);
 //! 10,000 rooms and 64 connections per IP address (4029). Backpressure: frames towards
 //! a client queue up to 32 frames / 256 KiB (or one larger frame), after which the sender's socket is no longer
 //! read, so a slow receiver slows its sender instead of growing the relay.
@@ -162,13 +163,8 @@ async fn room_socket(
     // One byte over the limit reaches `socket::forward`, which closes with 4013; larger
     // messages are refused by the WebSocket layer before being buffered whole.
     let max = shared.config.max_frame_bytes.saturating_add(1);
-    // Small socket buffers: with thousands of connections, tungstenite's 128 KiB defaults
-    // on both sides would outweigh the frame queues themselves. Frames are written whole
-    // (each send flushes), so a write buffer would only add a copy.
     ws.max_message_size(max)
         .max_frame_size(max)
-        .read_buffer_size(32 << 10)
-        .write_buffer_size(0)
         .on_upgrade(move |socket| socket::run(shared, socket, room_id, query, ip))
 }
 

@@ -69,6 +69,10 @@ fn unknown_preset_or_kind_lists_the_valid_ones() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("uid2, google, meta, pair, plain"), "{err}");
 
+    let out = normalize(&["--preset", "uid2", "--kind", "phone", "--default-country", "XX"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("unknown default country"));
+
     let out = normalize(&["--preset", "uid2", "--kind", "ssn"], b"");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
@@ -83,4 +87,15 @@ fn many_lines_stream_through() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 20_000);
     assert!(stdout.lines().last().unwrap().starts_with("user19999@example.com\t"));
+}
+
+#[test]
+fn show_rules_prints_the_fingerprint() {
+    let out = normalize(&["--preset", "meta", "--show-rules"], b"");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let meta = cleanmatch::normalize::Preset::named("meta").unwrap();
+    assert_eq!(v["preset"], "meta");
+    assert_eq!(v["fingerprint"], meta.fingerprint());
+    assert_eq!(v["rules"]["phone"]["format"], "digits");
 }

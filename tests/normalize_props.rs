@@ -17,7 +17,17 @@ fn raw_value(kind: Kind) -> BoxedStrategy<String> {
     let noise = "\\PC{0,24}".boxed();
     let valid = match kind {
         Kind::Email => "[ \t]{0,2}[A-Za-z0-9][A-Za-z0-9._+'-]{0,12}@(gmail|googlemail|[A-Za-z0-9-]{1,8})\\.(com|co\\.uk|DE)[ ]{0,2}".boxed(),
-        Kind::Phone => "[ ]?(\\+|00)?[1-9][0-9 ().-]{6,16}".boxed(),
+        Kind::Phone => prop_oneof![
+            // International forms, with the separators and (0) people write.
+            "[ ]?(\\+|00)(1 ?\\(?[2-9][0-9]{2}\\)? ?[2-9][0-9]{2}[ .-]?[0-9]{4}|44 ?(\\(0\\) ?)?[1-9][0-9]{3} ?[0-9]{6}|49 ?[1-9][0-9]{6,10}|39 ?0[0-9]{6,9}|7 ?9[0-9]{9}|(33|81|86) ?[1-9][0-9]{8})[ ]?",
+            // National forms: NANP, trunk 0, trunk 8, and already-prefixed digits.
+            "[ ]?(1[ -]?)?\\(?[2-9][0-9]{2}\\)?[ .-]?[2-9][0-9]{2}[ .-]?[0-9]{4}[ ]?",
+            "0[1-9][0-9]{2} ?[0-9]{3} ?[0-9]{3,4}",
+            "8 ?9[0-9]{2} ?[0-9]{3}-[0-9]{2}-[0-9]{2}",
+            "(44|49|7)[1-9][0-9]{8,9}",
+            "[ ]?(\\+|00)?[1-9][0-9 ().-]{6,16}",
+        ]
+        .boxed(),
         Kind::Name => "[ ]{0,2}[\\p{L}\\p{M}' .-]{1,20}[ ]{0,2}".boxed(),
         Kind::Postal => "[ ]?[A-Za-z0-9]{2,5}[ -]?[A-Za-z0-9]{0,5}[ ]?".boxed(),
         Kind::Maid => "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}".boxed(),
@@ -35,7 +45,7 @@ fn country() -> impl Strategy<Value = Option<&'static str>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)))]
 
     /// normalize(normalize(x)) == normalize(x) for every preset and kind. A digits-only
     /// phone (Meta) no longer says it carries a country code, so it is re-read with the
@@ -61,13 +71,12 @@ proptest! {
     /// it normalizes to.
     #[test]
     fn email_whitespace_and_case_variants_agree(
-        local in "[a-z0-9][a-z0-9._+-]{0,10}[a-z0-9]",
+        local in "[a-z0-9]([a-z0-9_+-]|\\.[a-z0-9]){0,10}",
         domain in "(gmail|googlemail|example|mail-box)\\.(com|org|co\\.uk)",
         flips in prop::collection::vec(any::<bool>(), 40),
         left in "[ \t\u{a0}\u{2003}]{0,3}",
         right in "[ \t\u{a0}\u{2003}]{0,3}",
     ) {
-        prop_assume!(!local.contains(".."));
         let email = format!("{local}@{domain}");
         let variant: String = email.chars().zip(flips.iter().cycle()).map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c }).collect();
         let variant = format!("{left}{variant}{right}");

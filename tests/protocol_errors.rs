@@ -1,5 +1,5 @@
 //! A partner that breaks the protocol gets an error naming what it did, never a panic.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod pair;
 

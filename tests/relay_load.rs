@@ -1,4 +1,7 @@
-//! Load figures for the relay: `cargo test --release --test relay_load -- --ignored --nocapture`.
+//! Load figures for the relay:
+//! `cargo build --release --bin cleanmatch && CLEANMATCH_BIN=target/release/cleanmatch
+//! cargo test --test relay_load -- --ignored --nocapture` (the relay's log goes to
+//! `$TMPDIR/cleanmatch-relay-load.log`).
 //!
 //! Starts `cleanmatch serve` as its own process (so its memory is the relay's alone),
 //! opens ROOMS rooms (default 500) and has both sides of every room send MB megabytes
@@ -48,10 +51,14 @@ fn relay_load() {
     let rooms = env_or("ROOMS", 500);
     let mib = env_or("MB", 2);
     let per_direction = mib << 20;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cleanmatch"))
+    // CLEANMATCH_BIN measures another build of the relay, e.g. `target/release/cleanmatch`
+    // while this client runs as a debug test (`cargo test --release` cannot build the
+    // cdylib with both panic strategies).
+    let bin = std::env::var("CLEANMATCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cleanmatch").to_owned());
+    let mut child = Command::new(bin)
         .args(["serve", "--addr", "127.0.0.1:0", "--www", "."])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(std::env::temp_dir().join("cleanmatch-relay-load.log")).unwrap())
         .spawn()
         .unwrap();
     let pid = child.id();

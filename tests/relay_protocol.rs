@@ -385,3 +385,33 @@ async fn a_receiver_that_does_not_read_stalls_its_sender() {
     }
     assert_eq!(got, sent);
 }
+
+#[tokio::test]
+async fn a_sender_held_back_by_backpressure_is_not_taken_for_dead() {
+    // Regression: while the relay does not read a side (its peer's queue is full), that
+    // side's pongs go unseen; the wait must not count as silence.
+    let config = RelayConfig { ping_interval: Duration::from_millis(1000), ..RelayConfig::default() };
+    let server = start(config, None).await;
+    let (_, host, guest) = pair(&server).await;
+    let (mut host_tx, mut host_rx) = host.split();
+    let (mut guest_tx, mut guest_rx) = guest.split();
+    let frame = vec![1u8; 64 << 10];
+    let send = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            host_tx.send(frame.clone()).await.unwrap();
+        }
+    });
+    // A slow but live guest: one frame every 20 ms.
+    let slow_read = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match guest_rx.recv().await.unwrap() {
+                RelayEvent::Frame(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                other => panic!("{other:?}"),
+            }
+        }
+    });
+    let _ = tokio::join!(send, slow_read);
+    guest_tx.send(b"still here".to_vec()).await.unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(5), host_rx.recv()).await.unwrap().unwrap();
+    assert_eq!(reply, RelayEvent::Frame(b"still here".to_vec()));
+}

@@ -1,7 +1,7 @@
 //! A side whose connection drops mid-exchange rejoins the room and the run completes:
 //! two real sessions, the real relay on 127.0.0.1:0, and a loopback TCP proxy in front of
 //! the guest that cuts its connection once, part-way through the bulk data.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod common;
 mod pair;

@@ -173,6 +173,9 @@ async fn run_async(args: Args) -> Result<(), String> {
     let role = if side == Side::Host { Role::Host } else { Role::Guest };
     let room = invite.room_id();
     let mut conn = RelayClient::connect(&relay, &room, role).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
+    // Set while reconnecting: until the relay notices the old connection is gone, it may
+    // still count this side as present and refuse the new one as a full room.
+    let mut rejoining_since: Option<Instant> = None;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(u64, Result<Vec<u8>, PsiError>)>();
     let mut in_flight = 0usize;
     let max_in_flight = 2 * rayon::current_num_threads();
@@ -226,7 +229,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                     }
                 }
                 Event::Agreed(m) => {
-                    eprintln!("agreed on manifest {}", crate::report::hex(&m.hash())[..16].to_string());
+                    eprintln!("agreed on manifest {}", &crate::report::hex(&m.hash())[..16]);
                     let own = loaded.own_set(&m.keys);
                     eprintln!("blinding {} records ...", own.len());
                     session.start(own).map_err(|e| e.to_string())?;
@@ -284,15 +287,25 @@ async fn run_async(args: Args) -> Result<(), String> {
             }
             event = conn.recv() => match event {
                 Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
-                Some(RelayEvent::PeerJoined) => session.peer_joined().map_err(|e| e.to_string())?,
+                Some(RelayEvent::PeerJoined) => {
+                    rejoining_since = None;
+                    session.peer_joined().map_err(|e| e.to_string())?;
+                }
                 Some(RelayEvent::Waiting) => eprintln!("waiting for the partner to join ..."),
                 Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
+                Some(RelayEvent::Closed { code: 4001, .. })
+                    if rejoining_since.is_some_and(|t| t.elapsed() < Duration::from_secs(120)) =>
+                {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    conn = reconnect(&relay, &room, role).await?;
+                }
                 Some(RelayEvent::Closed { code, reason }) if (4000..4100).contains(&code) && code != 4008 => {
                     return Err(close_message(code, &reason));
                 }
                 other => {
                     let why = match other { Some(RelayEvent::Closed { code, reason }) => format!("{code} {reason}"), _ => "closed".into() };
                     eprintln!("connection to the relay lost ({why}); reconnecting ...");
+                    rejoining_since.get_or_insert_with(Instant::now);
                     conn = reconnect(&relay, &room, role).await?;
                 }
             },

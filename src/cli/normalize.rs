@@ -15,11 +15,14 @@ pub struct Args {
     #[arg(long)]
     preset: String,
     /// Identifier kind: email, phone, name, postal, maid or sha256.
-    #[arg(long)]
-    kind: String,
+    #[arg(long, required_unless_present = "show_rules")]
+    kind: Option<String>,
     /// ISO 3166-1 alpha-2 country for phone numbers written without a country code.
     #[arg(long, value_name = "CC")]
     default_country: Option<String>,
+    /// Print the preset's name, fingerprint and rules as JSON instead, and exit.
+    #[arg(long, conflicts_with_all = ["kind", "default_country"])]
+    show_rules: bool,
 }
 
 /// Exit code for bad arguments, as clap uses.
@@ -31,11 +34,26 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("cleanmatch: unknown preset {:?}; valid presets: {}", args.preset, Preset::NAMES.join(", "));
         return ExitCode::from(USAGE);
     };
-    let Some(kind) = Kind::parse(&args.kind) else {
+    if args.show_rules {
+        let shown = serde_json::json!({
+            "preset": preset.name(),
+            "fingerprint": preset.fingerprint(),
+            "rules_version": crate::normalize::RULES_VERSION,
+            "rules": preset.rules(),
+        });
+        println!("{shown}");
+        return ExitCode::SUCCESS;
+    }
+    let kind_name = args.kind.unwrap_or_default();
+    let Some(kind) = Kind::parse(&kind_name) else {
         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-        eprintln!("cleanmatch: unknown kind {:?}; valid kinds: {}", args.kind, kinds.join(", "));
+        eprintln!("cleanmatch: unknown kind {kind_name:?}; valid kinds: {}", kinds.join(", "));
         return ExitCode::from(USAGE);
     };
+    if let Some(cc) = args.default_country.as_deref().filter(|cc| !crate::normalize::is_known_country(cc)) {
+        eprintln!("cleanmatch: unknown default country {cc:?}; give an ISO 3166-1 alpha-2 code such as US, GB or DE");
+        return ExitCode::from(USAGE);
+    }
     let stdin = io::stdin();
     let stdout = io::stdout();
     match process(&preset, kind, args.default_country.as_deref(), stdin.lock(), BufWriter::new(stdout.lock())) {

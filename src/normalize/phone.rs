@@ -26,6 +26,11 @@ use super::NormalizeError;
 const E164_MIN: usize = 8;
 const E164_MAX: usize = 15;
 
+/// Whether the country table has `iso`.
+pub(super) fn is_known_country(iso: &str) -> bool {
+    countries::by_iso(iso).is_some()
+}
+
 /// Normalizes a phone number under `rules`.
 pub(super) fn normalize(rules: &PhoneRules, raw: &str, default_country: Option<&str>) -> Result<String, NormalizeError> {
     let s = raw.trim();
@@ -87,6 +92,11 @@ fn international(digits: &str) -> Result<String, NormalizeError> {
     let (cc, mut nsn) = digits.split_at(cc_len);
     if countries::drops_zero_trunk(cc) {
         nsn = nsn.strip_prefix('0').unwrap_or(nsn);
+        // Where `0` is the trunk prefix no national number starts with it, so a second
+        // one is garbage; dropping it too would make normalizing twice differ.
+        if nsn.starts_with('0') {
+            return Err(NormalizeError::Invalid("national number starts with 0 after the trunk prefix"));
+        }
     }
     Ok(format!("{cc}{nsn}"))
 }

@@ -45,7 +45,7 @@ impl Default for RelayConfig {
         RelayConfig {
             max_frame_bytes: 4 << 20,
             max_room_bytes: 8 << 30,
-            idle_timeout: Duration::from_secs(10 * 60),
+            idle_timeout: Duration::from_secs(60 * 60),
             room_lifetime: Duration::from_secs(6 * 3600),
             reconnect_grace: Duration::from_secs(2 * 60),
             max_rooms: 10_000,

@@ -41,10 +41,15 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     let (frames_tx, frames_rx) = mpsc::channel(cfg.queue_frames.max(1));
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let budget = Arc::new(Semaphore::new(queue_budget(&cfg)));
-    let mut writer = tokio::spawn(write_loop(sink, frames_rx, control_rx));
+    // Milliseconds since `opened` of the writer's last completed send: a client whose
+    // socket keeps taking frames is alive even if its pongs wait behind those frames.
+    let opened = Instant::now();
+    let written = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut writer = tokio::spawn(write_loop(sink, frames_rx, control_rx, Arc::clone(&written), opened));
     let side = Side { conn, frames: frames_tx, budget: Arc::clone(&budget), control: control_tx.clone() };
 
-    let outcome = admit_and_forward(&shared, stream, &room_id, query.as_deref(), ip, side).await;
+    let progress = Progress { opened, written };
+    let outcome = admit_and_forward(&shared, stream, &room_id, query.as_deref(), ip, side, &progress).await;
     if let Some(Refusal(code, reason)) = outcome.close {
         let _ = control_tx.send(Control::Close(code, reason));
     }
@@ -62,17 +67,29 @@ pub(crate) async fn run(shared: Arc<Shared>, socket: WebSocket, room_id: String,
     };
     shared.connections.fetch_sub(1, Ordering::Relaxed);
     if outcome.admitted {
-        let code = outcome.close.map_or(1000, |r| r.0);
+        let (code, reason) = outcome.close.map_or((1000, "client closed"), |r| (r.0, r.1));
         log(
             &cfg,
             format_args!(
-                "event=leave room={} role={} conn={conn} code={code} bytes_in={} bytes_out={bytes_out} dropped_frames={}",
+                "event=leave room={} role={} conn={conn} code={code} reason=\"{reason}\" bytes_in={} bytes_out={bytes_out} dropped_frames={}",
                 short(&room_id),
                 outcome.role.map_or("-", Role::as_str),
                 outcome.bytes_in,
                 outcome.dropped
             ),
         );
+    }
+}
+
+/// When the writer last got a message out to the client.
+struct Progress {
+    opened: Instant,
+    written: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Progress {
+    fn last_write(&self) -> Instant {
+        self.opened + Duration::from_millis(self.written.load(Ordering::Relaxed))
     }
 }
 
@@ -92,6 +109,7 @@ async fn admit_and_forward(
     query: Option<&str>,
     ip: Option<IpAddr>,
     side: Side,
+    progress: &Progress,
 ) -> Outcome {
     let cfg = &shared.config;
     let mut out = Outcome::default();
@@ -145,7 +163,7 @@ async fn admit_and_forward(
     out.admitted = true;
     log(cfg, format_args!("event=join room={} role={} conn={conn} rooms={}", short(room_id), role.as_str(), shared.rooms.room_count()));
     room.touch();
-    out.close = forward(shared, &mut stream, &room, role, &own_control, &mut out).await;
+    out.close = forward(shared, &mut stream, &room, role, &own_control, progress, &mut out).await;
     room.leave(role, conn);
     out
 }
@@ -158,6 +176,7 @@ async fn forward(
     room: &Room,
     role: Role,
     own_control: &mpsc::UnboundedSender<Control>,
+    progress: &Progress,
     out: &mut Outcome,
 ) -> Option<Refusal> {
     let cfg = &shared.config;
@@ -166,6 +185,7 @@ async fn forward(
     // refused as "room full". Any message from the client counts as an answer.
     let ping_every = cfg.ping_interval.max(Duration::from_millis(10));
     let mut pings = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     let lifetime_end = Instant::from_std(room.created + cfg.room_lifetime);
     let mut shutdown = shared.shutdown.subscribe();
@@ -186,7 +206,9 @@ async fn forward(
             _ = sleep_until(lifetime_end) => return Some(LIFETIME),
             _ = shutdown.changed() => return Some(SHUTDOWN),
             _ = pings.tick() => {
-                if last_heard.elapsed() >= ping_every * 3 {
+                // Pongs queue behind the frames already in flight to a slowly reading
+                // client, so frames leaving is proof of life too.
+                if last_heard.max(progress.last_write()).elapsed() >= ping_every * 3 {
                     return Some(UNRESPONSIVE);
                 }
                 let _ = own_control.send(Control::Ping);
@@ -236,6 +258,9 @@ async fn forward(
         if !delivered {
             out.dropped += 1;
         }
+        // While this side's frame waited for the peer, its socket was deliberately not
+        // read (backpressure), so its pongs could not be seen: that wait is not silence.
+        last_heard = Instant::now();
     }
 }
 
@@ -259,6 +284,8 @@ async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
     mut frames: mpsc::Receiver<Queued>,
     mut control: mpsc::UnboundedReceiver<Control>,
+    written: Arc<std::sync::atomic::AtomicU64>,
+    opened: Instant,
 ) -> u64 {
     let mut sent = 0u64;
     loop {
@@ -290,6 +317,8 @@ async fn write_loop(
                     }
                     drop(permit);
                     sent += n;
+                    let ms = u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    written.store(ms, Ordering::Relaxed);
                 }
                 None => break,
             },

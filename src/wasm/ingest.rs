@@ -91,7 +91,7 @@ impl JsFileIngest {
 
     /// Ends the file; returns the local quality report as JSON.
     pub fn finish(&mut self) -> JsResult<String> {
-        let loader = self.loader.take().ok_or(IngestError::Finished)?;
+        let loader = self.loader.as_mut().ok_or(IngestError::Finished)?;
         let loaded = loader.finish()?;
         let json = serde_json::to_string(&loaded.report).map_err(|e| CoreError::new("internal", e))?;
         self.loaded = Some(loaded);

@@ -19,7 +19,7 @@ pub struct Server {
 pub async fn start(config: RelayConfig, www: Option<PathBuf>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let relay = Relay::new(RelayConfig { log: false, ..config }, www);
+    let relay = Relay::new(RelayConfig { log: std::env::var_os("RELAY_LOG").is_some(), ..config }, www);
     tokio::spawn(serve(listener, relay.clone(), std::future::pending()));
     Server { addr, ws: format!("ws://{addr}"), relay }
 }

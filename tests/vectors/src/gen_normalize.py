@@ -106,6 +106,8 @@ phone += [
     ("uid2", "phone", "+44 123", E, "shorter than 8 digits"),
     ("uid2", "phone", "  ", E, "blank"),
     ("uid2", "phone", "()-", E, "no digits"),
+    ("uid2", "phone", "+44 00 20 7946 0000", E, "two national zeros after a calling code whose trunk prefix is 0"),
+    ("uid2", "phone", "+39 00 6988 0000", "+390069880000", "Italy: zeros after +39 belong to the number"),
     "# @default-country GB",
     ("uid2", "phone", "020 7946 0000", "+442079460000", "GB national with trunk 0"),
     ("meta", "phone", "020 7946 0000", "442079460000", "Meta: digits only, with the country code"),
