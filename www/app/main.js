@@ -149,9 +149,17 @@ async function createRoom(sel) {
   fill($('proposal'), manifestTable(displayManifest(proposal), 'host'));
   showStep('invite');
 
+  const waiting = () => !app.verificationCode;
+  const offRead = collab.on('progress', (p) => {
+    if (p.phase === 'read' && waiting() && p.total) fill($('invite-status'), `Preparing your file (${Math.round((p.done / p.total) * 100)}%)… Send the link meanwhile.`);
+  });
   collab.addFile(sel.file, sel.options).then((q) => {
     app.selection.quality = q;
-  }, () => { /* shown by the error event */ });
+    if (waiting()) fill($('invite-status'), `Your ${count(q.records)} records are ready. Waiting for your partner to open the link…`);
+  }, (err) => {
+    // Usually also an error event; a read failure here is not, so show it.
+    if (collab.state !== 'failed') showError(err, [restartAction]);
+  }).finally(offRead);
 
   try {
     const { verificationCode } = await collab.connected;
