@@ -57,6 +57,9 @@ function localJson(l) {
   });
 }
 
+/** How long a dropped relay connection is retried before the collaboration fails. */
+const REJOIN_MS = 15_000;
+
 class Collaboration {
   #session;
   #ws;
@@ -64,10 +67,13 @@ class Collaboration {
   #own = null;
   #file = null;
   #group = undefined;
+  #url;
+  #everOpened = false;
+  #rejoinUntil = 0;
   #agreed = false;
   #started = false;
   #countered = false;
-  #listeners = { progress: new Set(), state: new Set(), error: new Set(), peer: new Set() };
+  #listeners = { progress: new Set(), state: new Set(), error: new Set(), peer: new Set(), connection: new Set() };
   #connected = deferred();
   #manifest = deferred();
   #agreedManifest = deferred();
@@ -86,16 +92,37 @@ class Collaboration {
     this.#pool = pool;
     this.inviteUrl = inviteUrl;
     this.side = session.side;
-    const url = `${String(relay).replace(/\/$/, '')}/${session.roomId()}?role=${session.side}`;
-    this.#ws = new WebSocket(url);
-    this.#ws.binaryType = 'arraybuffer';
-    this.#ws.onmessage = (e) => this.#onMessage(e);
-    this.#ws.onclose = (e) => {
-      if (this.#state === 'finished') return;
-      const err = new CleanmatchError('relay', `the relay closed the connection (${e.code}${e.reason ? `: ${e.reason}` : ''})`);
-      err.closeCode = e.code; // 4001 full, 4004 no such room, 4010 used, 1006 lost, … (docs/interfaces.md)
-      this.#fail(err);
-    };
+    this.#url = `${String(relay).replace(/\/$/, '')}/${session.roomId()}?role=${session.side}`;
+    this.#connect();
+  }
+
+  #connect() {
+    const ws = new WebSocket(this.#url);
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => { this.#everOpened = true; };
+    ws.onmessage = (e) => { if (ws === this.#ws) this.#onMessage(e); };
+    ws.onclose = (e) => { if (ws === this.#ws) this.#onClose(e); };
+    this.#ws = ws;
+  }
+
+  /**
+   * A dropped connection (network, relay restart, 4008) is reopened for up to
+   * REJOIN_MS: the session then resends exactly what the partner missed. Refusals that
+   * will not change (no such room, used invite, limits) fail at once.
+   */
+  #onClose(e) {
+    if (this.#state === 'finished' || this.#state === 'failed') return;
+    const now = Date.now();
+    const refused = [4000, 4004, 4010, 4013, 4029].includes(e.code) || (e.code === 4001 && !this.#rejoinUntil);
+    if (!refused && this.#everOpened && (!this.#rejoinUntil || now < this.#rejoinUntil)) {
+      this.#rejoinUntil ||= now + REJOIN_MS;
+      this.#emit('connection', 'reconnecting');
+      setTimeout(() => { if (this.#state !== 'failed') this.#connect(); }, 1000);
+      return;
+    }
+    const err = new CleanmatchError('relay', `the relay closed the connection (${e.code}${e.reason ? `: ${e.reason}` : ''})`);
+    err.closeCode = e.code; // 4001 full, 4004 no such room, 4010 used, 1006 lost, … (docs/interfaces.md)
+    this.#fail(err);
   }
 
   get state() { return this.#state; }
@@ -121,6 +148,11 @@ class Collaboration {
     try {
       if (typeof event.data === 'string') {
         const msg = JSON.parse(event.data);
+        // Back in the room after a drop: the relay speaks to this connection again.
+        if ((msg.type === 'waiting' || msg.type === 'peer-joined') && this.#rejoinUntil) {
+          this.#rejoinUntil = 0;
+          this.#emit('connection', 'restored');
+        }
         if (msg.type === 'peer-joined') this.#session.peerJoined();
         // The partner's connection, for pages that say so (it may come back while the room lives).
         if (msg.type === 'peer-joined' || msg.type === 'peer-left') this.#emit('peer', msg.type === 'peer-joined' ? 'joined' : 'left');

@@ -169,3 +169,49 @@ test('audience mode: a suppression list removes records, each side downloads its
   await host.close();
   await guest.close();
 });
+
+test('a page whose relay connection drops mid-run reconnects and the run completes', async () => {
+  const host = await openPage(env.browser, `${env.server.url}/collab.html`);
+  const guest = await openPage(env.browser, `${env.server.url}/collab.html`);
+  for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
+  const relay = env.server.relay;
+  const invite = await host.evaluate(async ([relay]) => {
+    const c = await window.cm.createCollaboration({ relay, workers: 1, manifest: { keys: ['email'], k: 50 } });
+    c.addDigests({ email: await window.cm.digests(0, 20000) });
+    window.hostResult = c.connected
+      .then(async () => { await c.accept(); return c.report; })
+      .then((r) => ({ ok: true, report: r }), (e) => ({ ok: false, code: e.code, message: e.message }));
+    return c.inviteUrl;
+  }, [relay]);
+  const guestResult = await guest.evaluate(async ([relay, invite]) => {
+    // Keep a handle on the page's sockets so the test can drop one.
+    const Native = window.WebSocket;
+    const sockets = [];
+    window.WebSocket = class extends Native { constructor(...a) { super(...a); sockets.push(this); } };
+    try {
+      const c = await window.cm.joinCollaboration({ relay, invite, workers: 1 });
+      const seen = [];
+      c.on('connection', (what) => seen.push(what));
+      let cut = false;
+      c.on('progress', (p) => {
+        if (!cut && p.phase === 'evaluate' && p.done > 0) { cut = true; sockets[0].close(); }
+      });
+      c.addDigests({ email: await window.cm.digests(10000, 20000) });
+      await c.manifest;
+      await c.accept();
+      const report = await c.report;
+      return { ok: true, report, seen, sockets: sockets.length };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }, [relay, invite]);
+  const hostResult = await host.evaluate(() => window.hostResult);
+  assert.ok(guestResult.ok, `guest failed: ${guestResult.code} ${guestResult.message}`);
+  assert.ok(hostResult.ok, `host failed: ${hostResult.code} ${hostResult.message}`);
+  assert.ok(guestResult.sockets >= 2, 'the guest opened a second connection');
+  assert.deepEqual(guestResult.seen.slice(0, 2), ['reconnecting', 'restored']);
+  assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
+  assert.equal(hostResult.report.figures.host.matched, 10000);
+  await host.close();
+  await guest.close();
+});
