@@ -116,6 +116,9 @@ class Collaboration {
     const refused = [4000, 4004, 4010, 4013, 4029].includes(e.code) || (e.code === 4001 && !this.#rejoinUntil);
     if (!refused && this.#everOpened && (!this.#rejoinUntil || now < this.#rejoinUntil)) {
       this.#rejoinUntil ||= now + REJOIN_MS;
+      // "Room full" while rejoining: the relay has not yet noticed the old connection is
+      // gone (it finds dead ones within about 45 s); that is worth waiting for.
+      if (e.code === 4001) this.#rejoinUntil = Math.max(this.#rejoinUntil, now + 50_000);
       this.#emit('connection', 'reconnecting');
       setTimeout(() => { if (this.#state !== 'failed') this.#connect(); }, 1000);
       return;
