@@ -1,3 +1,4 @@
+// Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 #![allow(clippy::panic)] // a test reports failure by panicking
 
 use super::*;

@@ -1,3 +1,4 @@
+// Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 use super::view::MergedGroups;
 use super::*;
 

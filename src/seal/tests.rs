@@ -1,3 +1,4 @@
+// Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 //! Unit tests of the sealed channel.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
