@@ -338,10 +338,12 @@ async fn reconnect(relay: &str, room: &str, role: Role) -> Result<RelayClient, S
 }
 
 fn describe(m: &Manifest) -> String {
+    // The enums' wire names (lowercase), so the purpose keeps the case the host wrote.
+    let name = |v: serde_json::Result<serde_json::Value>| v.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     format!(
-        "  template {:?}, mode {:?}, keys {}, preset {} ({}), k {}, set size {}..{}, host breakdown {}, partner breakdown {}, purpose: {}",
-        m.template,
-        m.mode,
+        "  template {}, mode {}, keys {}, preset {} ({}), k {}, set size {}..{}, host breakdown {}, partner breakdown {}, purpose: {}",
+        name(serde_json::to_value(m.template)),
+        name(serde_json::to_value(m.mode)),
         m.keys.join("+"),
         m.preset,
         m.preset_fingerprint,
@@ -352,7 +354,6 @@ fn describe(m: &Manifest) -> String {
         m.guest_group.as_deref().unwrap_or("none"),
         m.purpose
     )
-    .to_lowercase()
 }
 
 fn ask(question: &str) -> Result<bool, String> {

@@ -95,17 +95,6 @@ impl OwnSet {
         KEYS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, k)| k.to_string()).collect()
     }
 
-    /// Records per key, in [`KEYS`] order.
-    pub fn key_counts(&self) -> [u64; KEYS.len()] {
-        let mut counts = [0u64; KEYS.len()];
-        for r in &self.records {
-            for (k, c) in counts.iter_mut().enumerate() {
-                *c += u64::from(r.1 >> k & 1);
-            }
-        }
-        counts
-    }
-
     /// A copy limited to the agreed keys: records left without any are dropped.
     pub fn restricted(&self, keys: &[String]) -> OwnSet {
         let allowed = keys.iter().filter_map(|k| super::key_index(k)).fold(0u8, |m, i| m | 1 << i);
