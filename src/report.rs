@@ -101,6 +101,9 @@ pub struct Report {
     pub report_hash: String,
     /// Campaign lift, for the measurement template.
     pub lift: Option<Lift>,
+    /// The raw SHA-256 behind `report_hash`, as the partner sends it.
+    #[serde(skip)]
+    pub hash: [u8; 32],
 }
 
 impl Report {
@@ -115,7 +118,8 @@ impl Report {
             guest,
         };
         let json = serde_json::to_string(&figures).unwrap_or_default();
-        let report_hash = hex(&Sha256::digest(json.as_bytes()));
+        let hash: [u8; 32] = Sha256::digest(json.as_bytes()).into();
+        let report_hash = hex(&hash);
         let lift = manifest.measurement.as_ref().and_then(|m| {
             let view = match m.side {
                 Side::Host => &figures.host,
@@ -124,7 +128,7 @@ impl Report {
             let find = |label: &str| view.groups.iter().find(|g| g.label == label);
             Some(Lift::compute(find(&m.exposed)?, find(&m.control)?))
         });
-        Report { figures, report_hash, lift }
+        Report { figures, report_hash, lift, hash }
     }
 
     /// The report from one side's point of view, as the command line prints it:

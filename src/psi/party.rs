@@ -561,14 +561,12 @@ impl Party {
                     Side::Guest => (mine.clone(), theirs.clone()),
                 };
                 let report = Report::assemble(&self.manifest, host, guest);
-                let mut hash = [0u8; 32];
-                decode_hex(&report.report_hash, &mut hash);
-                self.outbox.push_back(Message::ReportHash(hash));
+                self.outbox.push_back(Message::ReportHash(report.hash));
                 self.report = Some(report);
             }
         }
         if let (Some(report), Some(theirs)) = (&self.report, &self.partner_hash) {
-            if crate::report::hex(theirs) != report.report_hash {
+            if *theirs != report.hash {
                 return Err(PartyError::ReportMismatch);
             }
             self.confirmed = true;
@@ -688,10 +686,4 @@ fn to_value(c: &[u8]) -> [u8; VALUE_LEN] {
     let mut v = [0u8; VALUE_LEN];
     v.copy_from_slice(c);
     v
-}
-
-fn decode_hex(s: &str, out: &mut [u8]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = s.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0);
-    }
 }
