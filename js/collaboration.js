@@ -229,7 +229,9 @@ class Collaboration {
 
   async #run(task) {
     try {
-      this.#pool.setSecret(this.#session.secret());
+      const secret = this.#session.secret();
+      this.#pool.setSecret(secret); // the pool keeps its own copy
+      secret?.fill(0);
       const out = task.op === 'blind' ? await this.#pool.blind(task.key, task.input) : await this.#pool.evaluate(task.input);
       this.#session.complete(task.id, out);
     } catch (err) {
@@ -420,7 +422,10 @@ export async function createCollaboration(options) {
       return core.Session.host(manifestJson(options.manifest), localJson(options.local));
     } catch (err) { throw coded(err); }
   });
-  const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
+  // The link is this page's origin and path only: a query string may carry a portal's
+  // own parameters (tokens, tracking) that must not travel with the invite.
+  const here = globalThis.location ? `${globalThis.location.origin}${globalThis.location.pathname}` : 'http://localhost/';
+  const base = new URL(String(options.inviteBase ?? here));
   base.hash = session.inviteFragment();
   return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2', options), options.signal);
 }

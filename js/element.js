@@ -1,5 +1,7 @@
 // <clean-match relay="wss://…/v1/rooms"> — the whole flow in one tag for portals.
-// Opened with an invite fragment (#k=…) it joins; otherwise it offers to create one.
+// Opened with an invite fragment (#k=…) it takes the secret out of the address bar at
+// once and offers to join (nothing is sent before the click); otherwise it offers to
+// create a collaboration.
 // Style it with ::part(...) (panel, button, file, invite, code, manifest, progress,
 // report, error) and the CSS variables --clean-match-accent, --clean-match-gap.
 // Events: `state`, `report` (detail: the report), `error` (detail: CleanmatchError).
@@ -19,6 +21,7 @@ const CSS = `
 const TEMPLATE = `
 <div part="panel">
   <button part="button create" data-testid="create-room" hidden>Create a collaboration</button>
+  <button part="button join" data-testid="join-room" hidden>Join your partner's collaboration</button>
   <label part="file" hidden>Your customer file <input type="file" data-testid="file-input" accept=".csv,.tsv,.txt,.xlsx,.xls,.xlsb,.ods"></label>
   <p part="invite" hidden>Send this link to your partner: <input data-testid="invite-link" readonly size="60"></p>
   <p part="code" hidden>Verification code (must match your partner's): <strong data-testid="verify-code"></strong></p>
@@ -35,6 +38,7 @@ class CleanMatchElement extends HTMLElement {
   #root;
   #collab = null;
   #file = null;
+  #invite = null;
 
   connectedCallback() {
     if (this.#root) return;
@@ -44,8 +48,21 @@ class CleanMatchElement extends HTMLElement {
     this.#root.adoptedStyleSheets = [sheet];
     this.#root.innerHTML = TEMPLATE;
     const fragment = globalThis.location?.hash ?? '';
-    if (/(^#|&)k=/.test(fragment)) this.#join(fragment);
-    else {
+    if (/(^#|&)k=/.test(fragment)) {
+      // The secret leaves the address bar and the history entry before anything else
+      // runs: a screenshot, a shared screen or a later visitor of this tab sees no invite.
+      this.#invite = fragment;
+      const { pathname, search } = globalThis.location;
+      globalThis.history?.replaceState(globalThis.history.state, '', `${pathname}${search}`);
+      const join = this.#q('[data-testid=join-room]');
+      join.hidden = false;
+      join.addEventListener('click', () => {
+        join.hidden = true;
+        const invite = this.#invite;
+        this.#invite = null; // the session holds it now; drop this copy
+        this.#join(invite);
+      }, { once: true });
+    } else {
       const create = this.#q('[data-testid=create-room]');
       create.hidden = false;
       create.addEventListener('click', () => { create.hidden = true; this.#create(); });

@@ -112,7 +112,7 @@ export interface ManifestProposal {
 
 export interface CreateOptions extends CollaborationOptions {
   manifest?: ManifestProposal;
-  /** Page the invite link points to; default the current page without its fragment. */
+  /** Page the invite link points to; default the current page's origin and path (no query, no fragment). */
   inviteBase?: string | URL;
 }
 

@@ -94,6 +94,9 @@ export async function hostUntilInvite(page, url, { template = 'overlap', file, k
 /** Guest: open link → join (own k) → file → accept. */
 export async function guestUntilAccept(page, invite, { file, k, group, shots }) {
   await page.goto(invite);
+  await page.waitForSelector(`${tid('join-room')}:visible`, { timeout: T });
+  // The page took the secret out of the address bar as soon as it read it.
+  if (new URL(page.url()).hash !== '') throw new Error(`the invite is still in the address bar: ${new URL(page.url()).hash.slice(0, 4)}…`);
   if (k !== undefined) await page.fill(tid('guest-k'), String(k));
   if (shots) await shot(page, `${shots}-1-join`);
   await page.click(tid('join-room'));

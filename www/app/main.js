@@ -55,6 +55,9 @@ async function boot() {
   }, (err) => showError({ code: 'wasm-load', message: err.message }, [{ label: 'Reload', run: () => location.reload() }]));
   wireStatic();
   if (/[#&]k=/.test(location.hash)) {
+    // The secret leaves the address bar (and this history entry) as soon as it is read.
+    app.invite = location.hash;
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
     app.side = 'guest';
     setGuestStepper();
     showStep('join');
@@ -236,7 +239,7 @@ async function joinAsGuest() {
   let collab;
   try {
     app.guestRules = { minK: k, allowAudience: $('#guest-audience').checked };
-    collab = await joinCollaboration({ relay: RELAY, invite: location.hash, local: app.guestRules });
+    collab = await joinCollaboration({ relay: RELAY, invite: app.invite, local: app.guestRules });
   } catch (err) {
     button.disabled = false;
     status.textContent = '';
@@ -253,7 +256,7 @@ async function joinAsGuest() {
   try {
     const { verificationCode } = await collab.connected;
     connected(verificationCode);
-    history.replaceState(null, '', location.pathname); // the secret leaves the address bar
+    app.invite = null; // the session holds it now; drop this copy
     status.textContent = 'Connected. Waiting for your partner\'s proposal…';
     const { manifest } = await collab.manifest;
     app.manifest = manifest;
