@@ -317,6 +317,21 @@ class Collaboration {
     }
   }
 
+  /**
+   * Both people compared the verification code (`connected`'s `verificationCode`, read
+   * to each other by phone or another channel they trust) and it matched. Until then
+   * the host's terms are not sent and the guest cannot accept them, so a party in the
+   * middle that holds the invite is caught before anything is agreed or blinded.
+   */
+  confirmCode() {
+    try {
+      this.#session.confirmCode();
+      this.#pump();
+    } catch (err) {
+      throw coded(err);
+    }
+  }
+
   /** Guest: accepts (the keys this side holds); host: confirms a tightened manifest. */
   async accept() {
     try {

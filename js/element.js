@@ -24,8 +24,12 @@ const TEMPLATE = `
   <button part="button join" data-testid="join-room" hidden>Join your partner's collaboration</button>
   <label part="file" hidden>Your customer file <input type="file" data-testid="file-input" accept=".csv,.tsv,.txt,.xlsx,.xls,.xlsb,.ods"></label>
   <p part="invite" hidden>Send this link to your partner: <input data-testid="invite-link" readonly size="60"></p>
-  <p part="code" hidden>Verification code (must match your partner's): <strong data-testid="verify-code"></strong></p>
-  <div part="manifest" hidden><pre data-testid="manifest"></pre><button part="button accept" data-testid="accept-manifest">Accept</button></div>
+  <div part="code" hidden>
+    <p>Compare this code with your partner (by phone, not through the invite's channel): <strong data-testid="verify-code"></strong></p>
+    <button part="button confirm-code" data-testid="confirm-code">The codes match</button>
+    <button part="button codes-differ" data-testid="codes-differ">They differ</button>
+  </div>
+  <div part="manifest" hidden><pre data-testid="manifest"></pre><p data-testid="changes" hidden></p><button part="button accept" data-testid="accept-manifest">Accept</button></div>
   <progress part="progress" data-testid="progress" hidden></progress>
   <div part="report" data-testid="report" hidden>
     Records you share: <strong data-testid="overlap-count"></strong>
@@ -69,6 +73,8 @@ class CleanMatchElement extends HTMLElement {
     }
     this.#q('[data-testid=file-input]').addEventListener('change', (e) => this.#addFile(e.target.files[0]));
     this.#q('[data-testid=accept-manifest]').addEventListener('click', () => this.#accept());
+    this.#q('[data-testid=confirm-code]').addEventListener('click', () => this.#confirmCode(true));
+    this.#q('[data-testid=codes-differ]').addEventListener('click', () => this.#confirmCode(false));
   }
 
   #q(selector) {
@@ -103,9 +109,7 @@ class CleanMatchElement extends HTMLElement {
       this.#collab = await joinCollaboration({ ...this.#options(), invite });
       this.#wire();
       const { manifest } = await this.#collab.manifest;
-      this.#show('[data-testid=manifest]').textContent =
-        `Preset ${manifest.preset}, keys ${manifest.keys.join(', ')}, mode ${manifest.mode}, k = ${manifest.k}` +
-        (manifest.purpose ? `\nPurpose: ${manifest.purpose}` : '');
+      this.#showTerms(manifest, []);
     } catch (err) {
       this.#fail(err);
     }
@@ -121,6 +125,10 @@ class CleanMatchElement extends HTMLElement {
       bar.value = p.done;
     });
     c.connected.then(({ verificationCode }) => { this.#show('[data-testid=verify-code]').textContent = verificationCode; }, () => {});
+    if (c.side === 'host') {
+      // Any change the partner made to the terms is shown and needs a click.
+      c.manifest.then(({ manifest, changes }) => { if (changes.length) this.#showTerms(manifest, changes); }, () => {});
+    }
     c.report.then((r) => this.#report(r), (e) => this.#fail(e));
     if (this.#file) this.#addFile(this.#file);
   }
@@ -132,7 +140,25 @@ class CleanMatchElement extends HTMLElement {
     if (!this.#collab) return;
     try {
       await this.#collab.addFile(file);
-      if (this.#collab.side === 'host') await this.#collab.accept(); // confirms a counter, if any
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #showTerms(manifest, changes) {
+    this.#show('[data-testid=manifest]').textContent =
+      `Preset ${manifest.preset}, keys ${manifest.keys.join(', ')}, mode ${manifest.mode}, k = ${manifest.k}` +
+      (manifest.purpose ? `\nPurpose: ${manifest.purpose}` : '');
+    const list = this.#q('[data-testid=changes]');
+    list.hidden = !changes.length;
+    list.textContent = changes.length ? `Your partner changed: ${changes.map((c) => (typeof c === 'string' ? c : `${c.rule} ${c.from} → ${c.to}`)).join('; ')}` : '';
+  }
+
+  #confirmCode(match) {
+    for (const id of ['confirm-code', 'codes-differ']) this.#q(`[data-testid=${id}]`).hidden = true;
+    try {
+      if (match) this.#collab.confirmCode();
+      else this.#collab.cancel('the verification codes differ');
     } catch (err) {
       this.#fail(err);
     }

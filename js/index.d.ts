@@ -8,6 +8,7 @@
 //   const c = await createCollaboration({ relay: 'wss://relay.example/v1/rooms' });
 //   share(c.inviteUrl);                                  // the partner opens this link
 //   const { verificationCode } = await c.connected;      // compare on the phone
+//   c.confirmCode();                                     // the person said they match
 //   const quality = await c.addFile(fileInput.files[0]); // streamed, never uploaded
 //   c.on('progress', (p) => bar.value = p.done / p.total);
 //   await c.accept();                                    // after reviewing c.manifest
@@ -205,6 +206,10 @@ export interface Collaboration {
   addDigests(byKey: Partial<Record<MatchKey, Uint8Array>>): void;
   /** Guest: the host's proposal. Host: the guest's answer (tightened or as proposed). */
   readonly manifest: Promise<ManifestReview>;
+  /** Both people compared `connected`'s verification code and it matched. Until this is
+   *  called the host's terms are not sent and the guest cannot accept; call it only
+   *  after asking the person (a party in the middle with the invite makes the codes differ). */
+  confirmCode(): void;
   /** Guest: accepts the proposal for the keys its file holds. Host: confirms the guest's
    *  answer if it tightened the proposal. Resolves with the agreed manifest. */
   accept(): Promise<Manifest>;

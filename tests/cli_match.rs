@@ -142,3 +142,43 @@ fn wrong_and_used_invites_say_what_happened() {
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("host is not connected"), "{}", String::from_utf8_lossy(&none.stderr));
 }
+
+#[test]
+fn the_verification_code_is_checked_before_anything_is_agreed() {
+    let server = serve();
+    let dir = temp_dir("code");
+    let file = dir.join("f.csv");
+    write_csv(&file, "email", (0..100).map(|i| format!("u{i}@example.com")));
+    let f = file.to_str().unwrap();
+    let relay = format!("ws://{}", server.addr);
+    let start_host = || {
+        let mut h = Command::new(BIN)
+            .args(["match", "--relay", &relay, "--host", "--yes", "--file", f])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(h.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        (h, first.strip_prefix("invite ").unwrap().trim().to_string())
+    };
+
+    // A script told a different code: the guest stops, and so does the host.
+    let (h, invite) = start_host();
+    let g = Command::new(BIN).args(["match", "--invite", &invite, "--file", f, "--code", "000 000"]).output().unwrap();
+    let err = String::from_utf8_lossy(&g.stderr);
+    assert!(!g.status.success());
+    assert!(err.contains("not the 000 000 you were given"), "{err}");
+    assert!(!err.contains("agreed on manifest"), "nothing was agreed: {err}");
+    let host = h.wait_with_output().unwrap();
+    assert!(!host.status.success());
+
+    // No terminal to ask and neither --code nor --yes: a clear message, nothing agreed.
+    let (h, invite) = start_host();
+    let g = Command::new(BIN).args(["match", "--invite", &invite, "--file", f]).stdin(Stdio::null()).output().unwrap();
+    let err = String::from_utf8_lossy(&g.stderr);
+    assert!(!g.status.success());
+    assert!(err.contains("pass --code NNNNNN") && err.contains("--yes"), "{err}");
+    assert!(!err.contains("agreed on manifest"), "{err}");
+    assert!(!h.wait_with_output().unwrap().status.success());
+}

@@ -63,9 +63,15 @@ pub struct Args {
     /// Sheet of an Excel file (default: the first).
     #[arg(long)]
     sheet: Option<String>,
-    /// Accept the manifest without asking.
+    /// Answer yes to every question: that the verification codes match, and the terms.
+    /// Only for scripts that trust the channel the invite link travelled on: anyone else
+    /// holding the link could sit in the middle, which comparing the codes would reveal.
     #[arg(long)]
     yes: bool,
+    /// The verification code your partner told you (six digits, spaces ignored): the
+    /// run stops unless this side shows the same. For scripts; in a terminal you are asked.
+    #[arg(long, value_name = "NNNNNN")]
+    code: Option<String>,
     /// Audience mode: write this side's matched rows (CSV) here.
     #[arg(long)]
     audience_out: Option<PathBuf>,
@@ -210,7 +216,15 @@ async fn run_async(args: Args) -> Result<(), String> {
             match event {
                 Event::Connected { verification_code } => {
                     verification = verification_code.clone();
-                    eprintln!("connected end to end; verification code {verification_code} (compare with your partner)");
+                    eprintln!("connected end to end; verification code {verification_code}");
+                    match codes_match(&args, &verification_code) {
+                        Ok(true) => session.confirm_code().map_err(|e| e.to_string())?,
+                        Ok(false) => session.cancel("the verification codes differ"),
+                        Err(e) => {
+                            eprintln!("{e}");
+                            session.cancel("the partner could not confirm the verification code");
+                        }
+                    }
                 }
                 Event::Proposed(m) => {
                     eprintln!("the host proposes:\n{}", describe(&m));
@@ -354,6 +368,32 @@ fn describe(m: &Manifest) -> String {
         m.guest_group.as_deref().unwrap_or("none"),
         m.purpose
     )
+}
+
+/// Whether the person (or the script, through `--code` or `--yes`) says both sides show
+/// the same verification code. Nothing is proposed, accepted or blinded before.
+fn codes_match(args: &Args, shown: &str) -> Result<bool, String> {
+    let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    if let Some(told) = &args.code {
+        if digits(told) == digits(shown) {
+            return Ok(true);
+        }
+        eprintln!(
+            "the verification code here is {shown}, not the {told} you were given: someone may sit between you and \
+             your partner. Start again with a new invite link."
+        );
+        return Ok(false);
+    }
+    if args.yes {
+        return Ok(true);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err("cannot ask whether the verification codes match (standard input is not a terminal): pass \
+                    --code NNNNNN with the code your partner sees, or --yes if you trust the channel the invite \
+                    link travelled on"
+            .into());
+    }
+    ask(&format!("does your partner see the code {shown} too?"))
 }
 
 fn ask(question: &str) -> Result<bool, String> {

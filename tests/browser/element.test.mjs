@@ -37,6 +37,13 @@ test('two <clean-match> elements complete a match', async () => {
   await guest.waitForTimeout(300);
   assert.deepEqual(guest.sockets, [], 'nothing is opened before the click');
   await join.click();
+  // Both people compare the code; the guest sees no terms before both said it matches.
+  await Promise.all([host, guest].map((p) => p.getByTestId('confirm-code').waitFor({ state: 'visible' })));
+  assert.equal(await host.getByTestId('verify-code').textContent(), await guest.getByTestId('verify-code').textContent());
+  await guest.getByTestId('confirm-code').click();
+  await guest.waitForTimeout(300);
+  assert.equal(await guest.getByTestId('accept-manifest').isVisible(), false);
+  await host.getByTestId('confirm-code').click();
   await guest.getByTestId('file-input').setInputFiles({ name: 'guest.csv', mimeType: 'text/csv', buffer: csv(100, 300) });
   await guest.getByTestId('accept-manifest').click();
 

@@ -52,7 +52,7 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   const [h, g] = await pair();
   const invite = await hostUntilInvite(h, env.server.url, { file: hostFile, purpose: 'size the overlap', shots: 'page-host' });
   assert.match(invite, /^http:\/\/127\.0\.0\.1:\d+\/#k=[A-Za-z0-9_-]{43}$/);
-  await guestUntilAccept(g, invite, { file: guestFile, shots: 'page-guest' });
+  await guestUntilAccept(g, invite, { host: h, file: guestFile, shots: 'page-guest' });
   // Best effort: the run over 2,000 × 1,500 records may finish before the screenshot.
   if (await g.waitForSelector('[data-testid="progress"]:visible', { timeout: 5_000 }).then(() => true, () => false)) await shot(g, 'page-guest-3b-progress');
   await Promise.all([waitReport(h), waitReport(g)]);
@@ -94,7 +94,12 @@ async function downloaded(page, selector) {
 async function run(template, hostOpts, guestOpts, shots) {
   const [h, g] = await pair();
   const invite = await hostUntilInvite(h, env.server.url, { template, file: hostFile, ...hostOpts, shots: shots && `${shots}-host` });
-  await guestUntilAccept(g, invite, { file: guestFile, ...guestOpts, shots: shots && `${shots}-guest` });
+  await guestUntilAccept(g, invite, { host: h, file: guestFile, ...guestOpts, shots: shots && `${shots}-guest` });
+  // Any change the guest made to the terms (here its breakdown column) is shown to the
+  // host and needs its click.
+  await h.waitForSelector('[data-testid="changes"]:visible, [data-testid="overlap-count"]:visible', { timeout: 60_000 });
+  if (guestOpts.group !== undefined) assert.ok(await h.isVisible('[data-testid="changes"]'), 'the partner breakdown is shown as a change');
+  if (await h.isVisible('[data-testid="changes"]')) await h.click('[data-testid="accept-manifest"]');
   await Promise.all([waitReport(h), waitReport(g)]);
   if (shots) {
     await shot(h, `${shots}-host-4-report`);
@@ -151,7 +156,7 @@ test('segment insights: per-segment counts, "< k" for a small cell, index agains
 test('campaign measurement: the guest tightens k (highlighted for the host), then lift with its interval', async () => {
   const [h, g] = await pair();
   const invite = await hostUntilInvite(h, env.server.url, { template: 'measurement', file: hostFile, k: 20, group: 'Group', exposed: 'exposed', control: 'control', shots: 'page-measurement-host' });
-  await guestUntilAccept(g, invite, { file: guestFile, shots: 'page-measurement-guest' }); // the guest's own k: 50
+  await guestUntilAccept(g, invite, { host: h, file: guestFile, shots: 'page-measurement-guest' }); // the guest's own k: 50
   await h.waitForSelector('[data-testid="changes"]:visible', { timeout: 30_000 });
   assert.match(await text(h, 'changes'), /threshold k 20 → 50/);
   assert.equal(await h.getAttribute('section[data-step="agree"] [data-testid="manifest"] [data-key="k"]', 'class'), 'row changed');

@@ -44,6 +44,7 @@ export function describe(err, ctx = {}) {
     'set-too-small': ['A list is below the agreed minimum size', `${m ? `${m}. ` : ''}Small lists would let a side learn about individual people. Use a larger list, or agree on a lower minimum and start again.`],
     'set-too-large': ['A list is above the agreed maximum size', `${m ? `${m}. ` : ''}Use a smaller list, or start again with a higher maximum.`],
     'report-mismatch': ['The two reports differ', 'The pages computed different figures, which should never happen. Start again; if it repeats, report it with both audit receipts.'],
+    'codes-differ': ['The verification codes differ', 'Someone other than your partner may hold the invite link and sit between you. Nothing was shared. Start a new collaboration and send the new link by another channel.'],
     seal: ['The link or the connection is not valid', 'The invite link may be incomplete (copy all of it, including the part after #), or someone interfered with the connection. Ask your partner for a new link.'],
     'invalid-invite': ['This invite link is malformed', 'Copy the whole link, including the part after #, or ask your partner to send it again.'],
     'worker-crashed': ['The matching engine in this tab stopped', 'The browser ran out of memory or stopped a worker. Close other tabs and reload; for very large lists use the command line (cleanmatch match).'],

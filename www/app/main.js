@@ -167,21 +167,18 @@ async function createRoom(sel) {
   try {
     const { verificationCode } = await collab.connected;
     connected(verificationCode);
-    fill($('invite-status'), 'Your partner is connected. They are choosing their file and reviewing your terms…');
+    fill($('invite-status'), 'Your partner is connected. Compare the verification code with them.');
+    await codesCompared(collab);
+    fill($('invite-status'), 'Codes match. Your partner is choosing their file and reviewing your terms…');
     const { manifest, changes } = await collab.manifest;
-    const rules = changes.filter((c) => !c.startsWith('keys') && !c.startsWith('partner breakdown'));
-    if (changes.length && !rules.length) {
-      // Fewer keys (the partner lacks one) or the partner's breakdown column: nothing
-      // anyone learns grows, so no question to ask; the terms table shows them.
-      fill($('invite-status'), `Your partner accepted (${changes.join('; ')}). Starting…`);
-      fill($('proposal'), manifestTable(manifest, 'host', changes));
-      app.manifest = await collab.accept();
-    } else if (changes.length) {
+    if (changes.length) {
+      // Every change the partner made (stricter rules, fewer keys, its breakdown
+      // column) is shown and needs the host's click.
       renderAgree(section('agree'), {
         manifest,
         side: 'host',
         changes,
-        intro: 'Your partner accepted with stricter rules (highlighted). Accept them to start, or decline to end the collaboration.',
+        intro: 'Your partner accepted with changes (highlighted). Accept them to start, or decline to end the collaboration.',
       });
       showStep('agree');
       const accept = $('[data-testid="accept-manifest"]');
@@ -257,7 +254,9 @@ async function joinAsGuest() {
     const { verificationCode } = await collab.connected;
     connected(verificationCode);
     app.invite = null; // the session holds it now; drop this copy
-    status.textContent = 'Connected. Waiting for your partner\'s proposal…';
+    status.textContent = 'Connected. Compare the verification code with your partner.';
+    await codesCompared(collab);
+    status.textContent = 'Codes match. Waiting for your partner\'s proposal…';
     const { manifest } = await collab.manifest;
     app.manifest = manifest;
     app.template = manifest.template;
@@ -320,6 +319,33 @@ function connected(code) {
   app.times.connected = new Date().toISOString();
   $('[data-testid="verify-code"]').textContent = code;
   $('[data-testid="connection"]').hidden = false;
+}
+
+/**
+ * Asks the person whether the partner's page shows the same code; resolves once they
+ * say yes (the host's terms go out, the guest may accept). "They differ" stops both
+ * pages: someone else holds the invite and sits in the middle.
+ */
+function codesCompared(collab) {
+  const panel = $('[data-testid="code-check"]');
+  fill(panel.querySelector('[data-role="code"]'), app.verificationCode);
+  panel.hidden = false;
+  $('[data-testid="confirm-code"]').focus();
+  const off = collab.on('error', () => { panel.hidden = true; off(); });
+  return new Promise((resolve) => {
+    $('[data-testid="confirm-code"]').onclick = () => {
+      off();
+      panel.hidden = true;
+      app.times.code_confirmed = new Date().toISOString();
+      collab.confirmCode();
+      resolve();
+    };
+    panel.querySelector('[data-action="codes-differ"]').onclick = () => {
+      panel.hidden = true;
+      collab.cancel('the verification codes differ');
+      showError({ code: 'codes-differ' }, [restartAction]);
+    };
+  });
 }
 
 /** Subscribes to a collaboration's events for the rest of the page's life. */
