@@ -165,9 +165,6 @@ async fn run_async(args: Args) -> Result<(), String> {
             purpose: args.purpose.clone(),
         };
         let session = Session::host(invite.clone(), local, proposal).map_err(|e| e.to_string())?;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "invite {}#{}", page_url(&relay), invite.fragment());
-        let _ = out.flush();
         (invite, relay, session)
     } else {
         let url = args.invite.clone().ok_or("--invite is required to join")?;
@@ -179,6 +176,10 @@ async fn run_async(args: Args) -> Result<(), String> {
     let role = if side == Side::Host { Role::Host } else { Role::Guest };
     let room = invite.room_id();
     let mut conn = RelayClient::connect(&relay, &room, role).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
+    // The host prints the link once the relay says the room exists (its first `waiting`):
+    // a partner, or a script, that follows it at once finds the host there instead of
+    // "no such collaboration".
+    let mut invite_line = (side == Side::Host).then(|| format!("invite {}#{}", page_url(&relay), invite.fragment()));
     // Set while reconnecting: until the relay notices the old connection is gone, it may
     // still count this side as present and refuse the new one as a full room.
     let mut rejoining_since: Option<Instant> = None;
@@ -299,30 +300,39 @@ async fn run_async(args: Args) -> Result<(), String> {
                 in_flight -= 1;
                 let _ = session.complete(id, result);
             }
-            event = conn.recv() => match event {
-                Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
-                Some(RelayEvent::PeerJoined) => {
-                    rejoining_since = None;
-                    session.peer_joined().map_err(|e| e.to_string())?;
+            event = conn.recv() => {
+                if matches!(event, Some(RelayEvent::Waiting | RelayEvent::PeerJoined)) {
+                    if let Some(line) = invite_line.take() {
+                        let mut out = std::io::stdout().lock();
+                        let _ = writeln!(out, "{line}");
+                        let _ = out.flush();
+                    }
                 }
-                Some(RelayEvent::Waiting) => eprintln!("waiting for the partner to join ..."),
-                Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
-                Some(RelayEvent::Closed { code: 4001, .. })
-                    if rejoining_since.is_some_and(|t| t.elapsed() < Duration::from_secs(120)) =>
-                {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    conn = reconnect(&relay, &room, role).await?;
+                match event {
+                    Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
+                    Some(RelayEvent::PeerJoined) => {
+                        rejoining_since = None;
+                        session.peer_joined().map_err(|e| e.to_string())?;
+                    }
+                    Some(RelayEvent::Waiting) => eprintln!("waiting for the partner to join ..."),
+                    Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
+                    Some(RelayEvent::Closed { code: 4001, .. })
+                        if rejoining_since.is_some_and(|t| t.elapsed() < Duration::from_secs(120)) =>
+                    {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        conn = reconnect(&relay, &room, role).await?;
+                    }
+                    Some(RelayEvent::Closed { code, reason }) if (4000..4100).contains(&code) && code != 4008 => {
+                        return Err(close_message(code, &reason));
+                    }
+                    other => {
+                        let why = match other { Some(RelayEvent::Closed { code, reason }) => format!("{code} {reason}"), _ => "closed".into() };
+                        eprintln!("connection to the relay lost ({why}); reconnecting ...");
+                        rejoining_since.get_or_insert_with(Instant::now);
+                        conn = reconnect(&relay, &room, role).await?;
+                    }
                 }
-                Some(RelayEvent::Closed { code, reason }) if (4000..4100).contains(&code) && code != 4008 => {
-                    return Err(close_message(code, &reason));
-                }
-                other => {
-                    let why = match other { Some(RelayEvent::Closed { code, reason }) => format!("{code} {reason}"), _ => "closed".into() };
-                    eprintln!("connection to the relay lost ({why}); reconnecting ...");
-                    rejoining_since.get_or_insert_with(Instant::now);
-                    conn = reconnect(&relay, &room, role).await?;
-                }
-            },
+            }
         }
     }
 }
