@@ -102,7 +102,8 @@ pub struct KeyCheck {
     pub status: KeyStatus,
     /// For a phone: it had no country code, so the row's or the default country was assumed.
     pub assumed_country: bool,
-    /// Something about how the cell was written that the owner should know.
+    /// Something about how the cell was written that the owner should know (one note per
+    /// cell: a short US ZIP written as a decimal is noted as short).
     pub note: Option<CellNote>,
 }
 

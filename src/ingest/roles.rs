@@ -160,7 +160,7 @@ fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &
     let sampled = |share: f32, what: &str| format!("{}% of {} sampled values {what}", percent(share), v.total);
     let Some((shape, share)) = v.shape.filter(|(_, share)| *share >= 0.6 && v.total > 0) else {
         return match header {
-            Some((role, c)) if v.total == 0 => (role, c, named(&format!("is a {} column name; no values to check", role.as_str()))),
+            Some((role, c)) if v.total == 0 => (role, c, named(&format!("is a known {} column name; no values to check", role.as_str()))),
             None if v.total == 0 => (ColumnRole::Ignore, 0.5, "no known header and no values".to_owned()),
             Some((role, c)) => header_only(name, role, c, v),
             None => (ColumnRole::Attribute, 0.5, unknown(has_header, v, None)),
@@ -186,7 +186,7 @@ fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &
         (Some((role, c)), s) if agrees(role, s) => (
             role,
             (c + 0.1 * share).min(0.99),
-            format!("{}; {}", named(&format!("is a {} column name", role.as_str())), sampled(share, &format!("look like {}", shape_words(s)))),
+            format!("{}; {}", named(&format!("is a known {} column name", role.as_str())), sampled(share, &format!("look like {}", shape_words(s)))),
         ),
         // Unmistakable values win over a header that says something else.
         (Some((role, _)), Shape::Email) => (
@@ -231,9 +231,9 @@ fn header_only(name: &str, role: ColumnRole, c: f32, v: &Values) -> (ColumnRole,
                 format!("{named} only contains a {} column name and its values do not look like one ({seen})", role.as_str()),
             );
         }
-        return (role, c * 0.6, format!("{named} is a {} column name, but of {} sampled values {seen}; check it", role.as_str(), v.total));
+        return (role, c * 0.6, format!("{named} is a known {} column name, but of {} sampled values {seen}; check it", role.as_str(), v.total));
     }
-    (role, c, format!("{named} is a {} column name", role.as_str()))
+    (role, c, format!("{named} is a known {} column name", role.as_str()))
 }
 
 fn no_header(has_header: bool) -> &'static str {
