@@ -262,7 +262,8 @@ impl Ingest {
     }
 
     /// Sniffing looks at a window of the head: at least `sniff_bytes`, extended to hold
-    /// three line ends so a header and some rows are whole (up to the row limit). The window
+    /// `MAX_TITLE_ROWS + 3` line ends so titles, a header and some rows are whole (up to
+    /// the row limit). The window
     /// depends only on the bytes, never on how they were chunked, so every decision made
     /// from it is the same for any chunking. `None`: not enough bytes yet.
     fn sniff_window(&self, buf: &[u8]) -> Option<usize> {
@@ -270,8 +271,13 @@ impl Ingest {
         if buf.len() < min {
             return None;
         }
-        let third_line_end =
-            buf.iter().enumerate().filter(|(_, &b)| b == b'\n' || b == b'\r').nth(2).map(|(i, _)| i + 1);
+        // Enough lines for title lines above the header, the header and two rows.
+        let third_line_end = buf
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n' || b == b'\r')
+            .nth(MAX_TITLE_ROWS + 2)
+            .map(|(i, _)| i + 1);
         let cap = self.opts.limits.max_row_bytes.saturating_add(min);
         match third_line_end {
             Some(end) => Some(end.max(min).min(cap)),
