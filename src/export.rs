@@ -149,7 +149,13 @@ impl AudienceWriter {
     pub fn new(format: AudienceFormat, roles: &[ColumnRole], default_country: Option<&str>) -> AudienceWriter {
         let default_country = default_country.map(str::to_ascii_uppercase);
         let Some((platform, hashed)) = format.platform() else {
-            return AudienceWriter { preset: None, targets: Vec::new(), country_column: None, country_target: None, default_country };
+            return AudienceWriter {
+                preset: None,
+                targets: Vec::new(),
+                country_column: None,
+                country_target: None,
+                default_country,
+            };
         };
         let preset = Preset::named(match platform {
             Platform::Google => "google",
@@ -230,7 +236,9 @@ impl AudienceWriter {
                 let raw = cell(t.column);
                 let raw = match (t.kind, crate::ingest::numeric::read_numeric(raw)) {
                     (Kind::Phone | Kind::Postal, crate::ingest::numeric::NumericCell::IntegerOfDecimal(d)) => d,
-                    (Kind::Phone | Kind::Postal, crate::ingest::numeric::NumericCell::Scientific) => return String::new(),
+                    (Kind::Phone | Kind::Postal, crate::ingest::numeric::NumericCell::Scientific) => {
+                        return String::new()
+                    }
                     _ => raw,
                 };
                 if raw.is_empty() {
@@ -246,7 +254,11 @@ impl AudienceWriter {
         if let Some((_, lower, hashed)) = self.country_target {
             let cc = row_country.unwrap_or_default();
             let cc = if lower { cc.to_ascii_lowercase() } else { cc };
-            out.push(if hashed && !cc.is_empty() { crate::hash::to_hex(&crate::hash::sha256(cc.as_bytes())) } else { cc });
+            out.push(if hashed && !cc.is_empty() {
+                crate::hash::to_hex(&crate::hash::sha256(cc.as_bytes()))
+            } else {
+                cc
+            });
         }
         out
     }
@@ -269,9 +281,21 @@ mod tests {
         for plain in ["+447700900123", "-12.5", "+1", "-0.25", "12", "a-b", "ann@example.com", ""] {
             assert!(!is_formula(plain), "{plain}");
         }
-        for formula in
-            ["=1+1", "@SUM(A1)", "+1 415 555 0100", "-12.5.1", "+", "-", "+.5", "-5.", "+1e3", "\tx", "\r=1", "-2+3", "+A1"]
-        {
+        for formula in [
+            "=1+1",
+            "@SUM(A1)",
+            "+1 415 555 0100",
+            "-12.5.1",
+            "+",
+            "-",
+            "+.5",
+            "-5.",
+            "+1e3",
+            "\tx",
+            "\r=1",
+            "-2+3",
+            "+A1",
+        ] {
             assert!(is_formula(formula), "{formula}");
         }
         assert_eq!(csv_line(&["+447700900123", "-12.5"]), "+447700900123,-12.5\r\n");

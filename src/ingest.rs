@@ -333,11 +333,10 @@ impl Ingest {
                 }
                 // Excel's `sep=;` first line names the delimiter; the line is skipped below.
                 let sep = dialect::sep_directive(&text);
-                let delimiter = self
-                    .opts
-                    .delimiter
-                    .or(sep)
-                    .unwrap_or_else(|| dialect::sniff_delimiter(dialect::after_sep_line(&text, sep.is_some()), whole));
+                let delimiter =
+                    self.opts.delimiter.or(sep).unwrap_or_else(|| {
+                        dialect::sniff_delimiter(dialect::after_sep_line(&text, sep.is_some()), whole)
+                    });
                 let mut reader = CsvReader::new(delimiter, self.opts.limits);
                 reader.push(text.as_bytes())?;
                 if whole {
@@ -349,7 +348,15 @@ impl Ingest {
                     first.push(row);
                 }
                 self.state = State::Text { decoder, reader };
-                self.begin(first, sep.is_some(), format, Some(encoding), Some(char::from(delimiter)), Vec::new(), None)?;
+                self.begin(
+                    first,
+                    sep.is_some(),
+                    format,
+                    Some(encoding),
+                    Some(char::from(delimiter)),
+                    Vec::new(),
+                    None,
+                )?;
                 if !rest.is_empty() {
                     self.push_inner(rest)?;
                 }
@@ -400,7 +407,8 @@ impl Ingest {
             Some(0) => Ok((start, Some(false))),
             Some(n) => {
                 let at = first.iter().position(|r| r.number == n).filter(|&i| i >= start);
-                let last = first.get(start..).and_then(|r| r.iter().take(MAX_TITLE_ROWS + 40).last()).map_or(0, |r| r.number);
+                let window = first.get(start..).unwrap_or_default();
+                let last = window[..window.len().min(MAX_TITLE_ROWS + 40)].last().map_or(0, |r| r.number);
                 match at {
                     Some(i) if n <= last => Ok((i, Some(true))),
                     _ => Err(IngestError::HeaderRowNotFound { row: n, last }),

@@ -86,7 +86,9 @@ impl Loader {
                 apply_overrides(&mut columns, spec)?;
             }
             let group = match &self.options.group {
-                Some(name) => Some(find_column(&columns, name).ok_or_else(|| IngestError::UnknownColumn { name: name.clone() })?),
+                Some(name) => {
+                    Some(find_column(&columns, name).ok_or_else(|| IngestError::UnknownColumn { name: name.clone() })?)
+                }
                 None => None,
             };
             self.inspector = Some(Inspector::new(
@@ -149,7 +151,13 @@ pub struct SuppressionLoader {
 impl SuppressionLoader {
     /// A loader hashing with `preset`.
     pub fn new(preset: Preset, default_country: Option<String>) -> SuppressionLoader {
-        SuppressionLoader { ingest: Ingest::new(IngestOptions::default()), preset, default_country, extractor: None, list: Suppression::new() }
+        SuppressionLoader {
+            ingest: Ingest::new(IngestOptions::default()),
+            preset,
+            default_country,
+            extractor: None,
+            list: Suppression::new(),
+        }
     }
 
     /// Feeds the next chunk.
@@ -165,7 +173,12 @@ impl SuppressionLoader {
         if self.extractor.is_none() {
             let Some(sniff) = self.ingest.sniff() else { return Ok(()) };
             let roles: Vec<_> = sniff.columns.iter().map(|c| c.role).collect();
-            self.extractor = Some(crate::ingest::RecordExtractor::new(&roles, self.preset.clone(), self.default_country.as_deref(), None)?);
+            self.extractor = Some(crate::ingest::RecordExtractor::new(
+                &roles,
+                self.preset.clone(),
+                self.default_country.as_deref(),
+                None,
+            )?);
         }
         if let Some(ex) = &self.extractor {
             while let Some(row) = self.ingest.next_row() {

@@ -441,7 +441,9 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
     if let (Some(first), Some(last)) = (r.skipped_rows.first(), r.skipped_rows.last()) {
         let rows = if first == last { format!("row {first}") } else { format!("rows {first} to {last}") };
         w.push(match r.header_row {
-            Some(h) => format!("{rows} above the header (row {h}) were skipped as titles; choose another header row if that is wrong"),
+            Some(h) => format!(
+                "{rows} above the header (row {h}) were skipped as titles; choose another header row if that is wrong"
+            ),
             None => format!("{rows} were skipped (an Excel sep= line or titles)"),
         });
     }

@@ -81,7 +81,11 @@ fn plain_layout_keeps_the_files_columns_and_neutralizes_only_formulas() {
     assert_eq!(l.len(), 4);
     // Cells as written (spaces too); a phone with spaces and parentheses is a formula to
     // a spreadsheet (`+1 (415)` is evaluated), a plain signed number is not.
-    assert!(l[1].starts_with("5001, Ann ,Lee, Ann.Lee@Gmail.com ,\"'+1 (415) 555-0100\",02100,US,\"'=HYPERLINK("), "{}", l[1]);
+    assert!(
+        l[1].starts_with("5001, Ann ,Lee, Ann.Lee@Gmail.com ,\"'+1 (415) 555-0100\",02100,US,\"'=HYPERLINK("),
+        "{}",
+        l[1]
+    );
     assert!(l[2].contains(",\"'+1+cmd|"), "{}", l[2]);
     assert!(l[3].contains(",447700900123.0,,GB,\"'@SUM(A1)\""), "{}", l[3]);
 }

@@ -52,7 +52,9 @@ fn scientific_notation_is_refused_with_its_reason() {
         assert!(e.record.keys.is_empty(), "{cell}");
         for c in &e.checks {
             match &c.status {
-                KeyStatus::Invalid(NormalizeError::Invalid(why)) => assert!(why.contains("scientific"), "{cell}: {why}"),
+                KeyStatus::Invalid(NormalizeError::Invalid(why)) => {
+                    assert!(why.contains("scientific"), "{cell}: {why}")
+                }
                 other => panic!("{cell}: {other:?}"),
             }
             assert_eq!(c.note, Some(CellNote::Scientific));

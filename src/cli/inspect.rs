@@ -10,7 +10,6 @@ use crate::loader::LoadOptions;
 use crate::normalize::Preset;
 use crate::quality::QualityReport;
 
-
 /// Arguments of `cleanmatch inspect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {

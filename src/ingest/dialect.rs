@@ -115,7 +115,9 @@ pub fn title_rows(rows: &[&[String]], max: usize) -> usize {
     let is_title = |r: &[String]| {
         filled(r) * 2 <= width
             && !r.iter().any(|f| looks_identifier(f))
-            && !r.iter().any(|f| header_role(f).is_some_and(|(role, _)| role.is_identifier() || role == super::ColumnRole::Postal))
+            && !r.iter().any(|f| {
+                header_role(f).is_some_and(|(role, _)| role.is_identifier() || role == super::ColumnRole::Postal)
+            })
     };
     let n = rows.iter().take(max).take_while(|r| is_title(r)).count();
     // Only titles above something fuller: a sparse table is not all titles.
@@ -189,7 +191,12 @@ mod tests {
             v.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
         };
         let t = |v: &[Vec<String>]| title_rows(&v.iter().map(Vec::as_slice).collect::<Vec<_>>(), 10);
-        let r = rows(&[&["Loyalty members export"], &["Generated 2024-03-01 09:00", ""], &["email", "phone", "plz"], &["a@b.de", "030 123456", "10115"]]);
+        let r = rows(&[
+            &["Loyalty members export"],
+            &["Generated 2024-03-01 09:00", ""],
+            &["email", "phone", "plz"],
+            &["a@b.de", "030 123456", "10115"],
+        ]);
         assert_eq!(t(&r), 2);
         let r = rows(&[&["email", "phone", "plz"], &["a@b.de", "030 123456", "10115"]]);
         assert_eq!(t(&r), 0);

@@ -222,7 +222,10 @@ impl<D: Digester> RecordExtractor<D> {
                         continue;
                     }
                 }
-                if s.kind == Kind::Postal && country == Some("US") && raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit())
+                if s.kind == Kind::Postal
+                    && country == Some("US")
+                    && raw.len() == 4
+                    && raw.bytes().all(|b| b.is_ascii_digit())
                 {
                     note = Some(CellNote::ShortUsZip);
                 }

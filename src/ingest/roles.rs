@@ -160,7 +160,9 @@ fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &
     let sampled = |share: f32, what: &str| format!("{}% of {} sampled values {what}", percent(share), v.total);
     let Some((shape, share)) = v.shape.filter(|(_, share)| *share >= 0.6 && v.total > 0) else {
         return match header {
-            Some((role, c)) if v.total == 0 => (role, c, named(&format!("is a known {} column name; no values to check", role.as_str()))),
+            Some((role, c)) if v.total == 0 => {
+                (role, c, named(&format!("is a known {} column name; no values to check", role.as_str())))
+            }
             None if v.total == 0 => (ColumnRole::Ignore, 0.5, "no known header and no values".to_owned()),
             Some((role, c)) => header_only(name, role, c, v),
             None => (ColumnRole::Attribute, 0.5, unknown(has_header, v, None)),
@@ -176,17 +178,29 @@ fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &
         (Some((role, c)), Shape::Hash) if role != ColumnRole::Attribute => (
             ColumnRole::EmailSha256,
             c.max(share * 0.9),
-            format!("{}; {} (read as hashed emails)", named(&format!("suggests {}", role.as_str())), sampled(share, "are SHA-256 digests")),
+            format!(
+                "{}; {} (read as hashed emails)",
+                named(&format!("suggests {}", role.as_str())),
+                sampled(share, "are SHA-256 digests")
+            ),
         ),
         (None, Shape::Hash) => (
             ColumnRole::EmailSha256,
             0.4 + 0.4 * share,
-            format!("{}; {} (read as hashed emails; choose phone_sha256 if they are phones)", no_header(has_header), sampled(share, "are SHA-256 digests")),
+            format!(
+                "{}; {} (read as hashed emails; choose phone_sha256 if they are phones)",
+                no_header(has_header),
+                sampled(share, "are SHA-256 digests")
+            ),
         ),
         (Some((role, c)), s) if agrees(role, s) => (
             role,
             (c + 0.1 * share).min(0.99),
-            format!("{}; {}", named(&format!("is a known {} column name", role.as_str())), sampled(share, &format!("look like {}", shape_words(s)))),
+            format!(
+                "{}; {}",
+                named(&format!("is a known {} column name", role.as_str())),
+                sampled(share, &format!("look like {}", shape_words(s)))
+            ),
         ),
         // Unmistakable values win over a header that says something else.
         (Some((role, _)), Shape::Email) => (
@@ -195,9 +209,11 @@ fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &
             format!("{}, but {}", named(&format!("suggests {}", role.as_str())), sampled(share, "are email addresses")),
         ),
         (Some((role, c)), _) => header_only(name, role, c, v),
-        (None, Shape::Email) => {
-            (ColumnRole::Email, 0.5 + 0.45 * share, format!("{}; {}", no_header(has_header), sampled(share, "are email addresses")))
-        }
+        (None, Shape::Email) => (
+            ColumnRole::Email,
+            0.5 + 0.45 * share,
+            format!("{}; {}", no_header(has_header), sampled(share, "are email addresses")),
+        ),
         (None, Shape::Phone) if v.formatted_phone >= 0.6 => (
             ColumnRole::Phone,
             0.4 + 0.4 * v.formatted_phone,
@@ -228,10 +244,21 @@ fn header_only(name: &str, role: ColumnRole, c: f32, v: &Values) -> (ColumnRole,
             return (
                 ColumnRole::Attribute,
                 0.5,
-                format!("{named} only contains a {} column name and its values do not look like one ({seen})", role.as_str()),
+                format!(
+                    "{named} only contains a {} column name and its values do not look like one ({seen})",
+                    role.as_str()
+                ),
             );
         }
-        return (role, c * 0.6, format!("{named} is a known {} column name, but of {} sampled values {seen}; check it", role.as_str(), v.total));
+        return (
+            role,
+            c * 0.6,
+            format!(
+                "{named} is a known {} column name, but of {} sampled values {seen}; check it",
+                role.as_str(),
+                v.total
+            ),
+        );
     }
     (role, c, format!("{named} is a known {} column name", role.as_str()))
 }

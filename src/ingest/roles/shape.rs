@@ -153,8 +153,30 @@ pub(super) struct Values {
 
 fn is_boolean(v: &str) -> bool {
     const WORDS: [&str; 24] = [
-        "0", "1", "y", "n", "yes", "no", "true", "false", "ja", "nein", "oui", "non", "si", "sí", "x", "wahr", "falsch",
-        "vrai", "faux", "verdadero", "falso", "vero", "sim", "nee",
+        "0",
+        "1",
+        "y",
+        "n",
+        "yes",
+        "no",
+        "true",
+        "false",
+        "ja",
+        "nein",
+        "oui",
+        "non",
+        "si",
+        "sí",
+        "x",
+        "wahr",
+        "falsch",
+        "vrai",
+        "faux",
+        "verdadero",
+        "falso",
+        "vero",
+        "sim",
+        "nee",
     ];
     WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
 }
@@ -261,12 +283,5 @@ pub(super) fn analyse<'a>(values: impl Iterator<Item = &'a str>) -> Values {
 }
 
 const SHAPES: [Shape; 6] = [Shape::Email, Shape::Phone, Shape::Hash, Shape::Maid, Shape::Postal, Shape::Country];
-const HINTS: [IdHint; 7] = [
-    IdHint::Sequential,
-    IdHint::Prefixed,
-    IdHint::Date,
-    IdHint::Amount,
-    IdHint::Boolean,
-    IdHint::Uuid,
-    IdHint::Digits,
-];
+const HINTS: [IdHint; 7] =
+    [IdHint::Sequential, IdHint::Prefixed, IdHint::Date, IdHint::Amount, IdHint::Boolean, IdHint::Uuid, IdHint::Digits];
