@@ -445,8 +445,9 @@ impl Ingest {
         let data: Vec<Row> = rows.collect();
         self.width = match (&header, data.first()) {
             (Some(h), _) => h.fields.len(),
-            (None, Some(r)) => r.fields.len(),
-            (None, None) => 0,
+            // Without a header, the widest of the first rows: a short first row (a title
+            // kept as data) must not cut the columns of the rest.
+            (None, _) => data.iter().take(50).map(|r| r.fields.len()).max().unwrap_or(0),
         };
         let headers: Vec<String> = match header {
             Some(h) => h

@@ -81,6 +81,13 @@ fn header_row_can_be_chosen() {
     let r = read_all(body(',', 5).as_bytes(), &opts);
     assert!(!r.sniff.has_header);
     assert_eq!(r.rows.len(), 6);
+    // ... also above titles: a short first row does not cut the columns of the rest.
+    let text = format!("Loyalty members export\n{}", body(',', 5));
+    let r = read_all(text.as_bytes(), &opts);
+    assert_eq!(r.sniff.headers.len(), 5);
+    assert_eq!(r.rows.len(), 7);
+    assert_eq!(r.rows[0].fields, ["Loyalty members export", "", "", "", ""]);
+    assert_eq!(r.stats.ragged_rows, 1);
     // A row past the first rows read cannot be the header.
     let opts = IngestOptions { header_row: Some(500), ..IngestOptions::default() };
     match read_with(body(',', 5).as_bytes(), 1 << 20, opts) {
