@@ -2,10 +2,12 @@
 //!
 //! A header name is compared after folding case and accents and dropping everything but
 //! letters and digits (`E-Mail`, `e_mail` and `EMAIL` are all `email`), against names in
-//! English, German, French, Spanish and Dutch. Sampled values are tested for the shape of
-//! an email, a phone number, a SHA-256 digest, a MAID, a postal code or a country code.
-//! The two are combined into one role with a confidence in `0.0..=1.0`; the caller shows
-//! the guess and lets the user override it.
+//! English, German, French, Spanish, Dutch, Italian and Portuguese, and against words that
+//! name ids, dates, amounts and other attributes (`Kunde`, `Order number`, `Montant`).
+//! Sampled values are tested for the shape of an email, a phone number, a SHA-256 digest,
+//! a MAID, a postal code or a country code, and for what ids, dates, amounts and flags
+//! look like. The two are combined into one role with a confidence in `0.0..=1.0` and the
+//! evidence in words; the caller shows the guess and lets the user override it.
 
 mod header;
 mod shape;
