@@ -105,7 +105,7 @@ export function initFileStep(ctx) {
     const sel = $('#header-row', sec);
     const rows = [...(sn.skipped ?? []), ...(sn.has_header ? [{ number: sn.header_row, fields: sn.headers }] : []), ...sn.preview]
       .slice(0, 12);
-    const label = (r) => `Row ${r.number}: ${r.fields.filter((f) => f && f.trim()).slice(0, 3).join(', ').slice(0, 60)}`;
+    const label = (r) => `Row ${r.number}: ${r.fields.filter((f) => f && f.trim()).slice(0, 3).join(', ').slice(0, 40)}`;
     fill(sel, h('option', { value: '0', selected: !sn.has_header }, 'No header row'),
       rows.map((r) => h('option', { value: String(r.number), selected: sn.has_header && r.number === sn.header_row }, label(r))));
     sel.onchange = () => {
