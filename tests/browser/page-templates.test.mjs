@@ -3,6 +3,7 @@
 // figures known from the generated files, and the privacy canary over everything both
 // pages sent.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   canary, guestCsv, guestRows, guestUntilAccept, hostCsv, hostRows, hostUntilInvite, identifierForms, setupPage, shot, waitReport,
@@ -193,6 +194,15 @@ test('audience with a suppression list: each side downloads its own matched rows
   assert.equal(glines[0], 'Email');
   assert.equal(glines.length, 1 + matched);
   assert.ok(glines.slice(1).every((l) => /^person\d+@example\.com$/.test(l)), glines[1]);
+  // Hashed: the SHA-256 hex of each normalized email.
+  await h.check('[data-testid="audience-hashed"]');
+  const [mh] = await Promise.all([h.waitForEvent('download'), h.click('[data-testid="download-audience-meta"]')]);
+  const mlines = (await (await mh.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'))).trim().split(/\r?\n/);
+  assert.equal(mlines[0], 'email');
+  const sha = (v) => createHash('sha256').update(v).digest('hex');
+  const emails = new Set(glines.slice(1).map(sha));
+  assert.equal(mlines.length, 1 + matched);
+  assert.ok(mlines.slice(1).every((l) => emails.has(l)), mlines[1]);
   const [gd] = await Promise.all([g.waitForEvent('download'), g.click('[data-testid="download-audience"]')]);
   const gcsv = await (await gd.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'));
   assert.equal(gcsv.trim().split(/\r?\n/).length, 1 + matched);

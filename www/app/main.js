@@ -85,7 +85,8 @@ function wireStatic() {
   $('[data-action="download-receipt"]').addEventListener('click', () => save(jsonBlob(receipt()), `cleanmatch-audit-receipt-${stamp()}.json`));
   $('[data-testid="download-audience"]').addEventListener('click', () => downloadAudience('plain'));
   for (const b of document.querySelectorAll('[data-testid^="download-audience-"]')) {
-    b.addEventListener('click', () => downloadAudience(b.dataset.format));
+    // The platforms accept normalized values hashed with SHA-256 as well as in clear.
+    b.addEventListener('click', () => downloadAudience(b.dataset.format + ($('[data-testid="audience-hashed"]').checked ? '-sha256' : '')));
   }
   $('[data-action="restart"]').addEventListener('click', restart);
   window.addEventListener('hashchange', () => location.reload());
@@ -376,7 +377,9 @@ function watch(collab, onFail) {
 function showReport() {
   const manifest = app.manifest ?? {};
   renderReport($('report'), app.report, manifest, app.side);
-  for (const b of document.querySelectorAll('[data-testid^="download-audience"]')) b.hidden = manifest.mode !== 'audience';
+  for (const b of document.querySelectorAll('[data-testid^="download-audience"], [data-testid="audience-hashed-label"]')) {
+    b.hidden = manifest.mode !== 'audience';
+  }
   showStep('report');
 }
 
@@ -421,7 +424,7 @@ async function downloadAudience(format = 'plain') {
     save(blob, `cleanmatch-audience${suffix}-${stamp()}.csv`);
     status.textContent = format === 'plain'
       ? 'Saved your matched rows (your own columns only).'
-      : `Saved your matched rows in the ${format === 'google' ? 'Google Customer Match' : 'Meta customer list'} layout.`;
+      : `Saved your matched rows in the ${format.startsWith('google') ? 'Google Customer Match' : 'Meta customer list'} layout${format.endsWith('sha256') ? ', hashed' : ''}.`;
   } catch (err) {
     status.textContent = '';
     showError(err, [{ label: 'Try again', run: () => downloadAudience(format) }]);
