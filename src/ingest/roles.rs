@@ -201,7 +201,7 @@ fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &
             format!(
                 "{}; {}",
                 named(&format!("is a known {} column name", role.as_str())),
-                sampled(share, &format!("look like {}", shape_words(s)))
+                sampled(share, &format!("look like {}", role_words(role, s)))
             ),
         ),
         // Unmistakable values win over a header that says something else.
@@ -284,6 +284,14 @@ fn unknown(has_header: bool, v: &Values, shape: Option<Shape>) -> String {
         (None, None) => "values have no identifier's shape".to_owned(),
     };
     format!("{}; {why}; not an identifier unless you choose a role", no_header(has_header))
+}
+
+/// What values agreeing with `role` look like (a ZIP+4 has a phone's shape, but is a ZIP).
+fn role_words(role: ColumnRole, s: Shape) -> &'static str {
+    match role {
+        ColumnRole::Postal => "postal codes",
+        _ => shape_words(s),
+    }
 }
 
 fn shape_words(s: Shape) -> &'static str {
