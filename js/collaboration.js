@@ -67,6 +67,7 @@ class Collaboration {
   #own = null;
   #file = null;
   #group = undefined;
+  #read = null;
   #url;
   #everOpened = false;
   #rejoinUntil = 0;
@@ -297,6 +298,7 @@ class Collaboration {
         {
           module: await loadModule(this.#wasmUrl), file, preset, columns,
           defaultCountry: options.defaultCountry, group: options.group, suppression: options.suppression,
+          headerRow: options.headerRow,
         },
         this.#ingestUrl,
         ({ done, total }) => {
@@ -310,6 +312,8 @@ class Collaboration {
       // Kept to write the matched rows after an audience run (a File can be read again).
       this.#file = typeof file.stream === 'function' ? file : null;
       this.#group = options.group;
+      // The export reads the file again exactly as it was read now.
+      this.#read = { columns, defaultCountry: options.defaultCountry, headerRow: options.headerRow };
       this.#maybeStart();
       return quality;
     } catch (err) {
@@ -353,11 +357,17 @@ class Collaboration {
    * columns, header first) as a CSV Blob, safe against spreadsheet formula injection.
    * The file is streamed again; nothing leaves the page.
    */
-  async downloadAudience() {
+  async downloadAudience(format = 'plain') {
     const rows = this.#state === 'finished' ? this.#session.matchedRows() : undefined;
     if (!rows) throw new CleanmatchError('state', 'matched rows exist only after an audience-mode report');
     if (!this.#file) throw new CleanmatchError('state', 'the file was given as a stream; add it as a File or Blob to export rows');
-    const picker = new core.MatchedRows(rows);
+    const r = this.#read ?? {};
+    let picker;
+    try {
+      picker = new core.MatchedRows(rows, format, r.columns, r.defaultCountry || undefined, r.headerRow);
+    } catch (err) {
+      throw coded(err);
+    }
     try {
       const parts = [];
       const reader = this.#file.stream().getReader();

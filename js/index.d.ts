@@ -145,6 +145,9 @@ export interface ManifestReview {
   changes: string[];
 }
 
+/** Column layout of an audience export. */
+export type AudienceFormat = 'plain' | 'google' | 'google-sha256' | 'meta' | 'meta-sha256';
+
 export interface FileOptions {
   /** Column name → role; default: the detected roles (see the quality report). */
   columns?: Record<string, ColumnRole>;
@@ -154,6 +157,10 @@ export interface FileOptions {
   defaultCountry?: string;
   /** The breakdown column (aggregate mode). */
   group?: string;
+  /** The header's 1-based row number, as the sniff's `preview`/`skipped` rows are
+   *  numbered (rows above it are skipped); 0 for a file without a header. Default: detected
+   *  (title lines above the header are skipped). */
+  headerRow?: number;
   /** A suppression (opt-out) list: records sharing any identifier with it are removed
    *  before anything is blinded; the quality report counts them as `suppressed`. */
   suppression?: Blob;
@@ -215,10 +222,13 @@ export interface Collaboration {
   accept(): Promise<Manifest>;
   /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
   readonly report: Promise<Report>;
-  /** Audience mode, after the report: this side's own matched rows (its original
-   *  columns, header first) as CSV, with formula-like cells neutralized. The file added
-   *  with `addFile` is read again (it must be a File or Blob, not a stream). */
-  downloadAudience(): Promise<Blob>;
+  /** Audience mode, after the report: this side's own matched rows as CSV, with cells a
+   *  spreadsheet would run as formulas neutralized: `plain` (default) keeps its original
+   *  columns, header first; `google`/`meta` write the columns of Google Customer Match and
+   *  Meta customer-list uploads, normalized with that platform's preset; `google-sha256`/
+   *  `meta-sha256` hash what the platform accepts hashed. The file added with `addFile`
+   *  is read again (it must be a File or Blob, not a stream). */
+  downloadAudience(format?: AudienceFormat): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
   /** `read` progress while a file is added (bytes), then `blind`/`evaluate`/`match`
    *  (elements this side computes, with the core's counters alongside). */

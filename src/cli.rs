@@ -21,6 +21,7 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 enum Command {
     /// Serve the page and the relay in one process.
     Serve(serve::Args),

@@ -75,6 +75,13 @@ pub struct Args {
     /// Audience mode: write this side's matched rows (CSV) here.
     #[arg(long)]
     audience_out: Option<PathBuf>,
+    /// Layout of `--audience-out`: plain (the file's own columns), google or meta (the
+    /// upload template's columns, normalized), google-sha256 or meta-sha256 (hashed).
+    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(crate::export::AudienceFormat::NAMES))]
+    audience_format: String,
+    /// The header's row number (rows above it are skipped); 0 for no header row.
+    #[arg(long, value_name = "N")]
+    header_row: Option<u64>,
     /// Write the audit receipt (manifest, hashes, figures, times; JSON) here.
     #[arg(long)]
     receipt: Option<PathBuf>,
@@ -123,6 +130,7 @@ async fn run_async(args: Args) -> Result<(), String> {
         group: args.group.clone(),
         default_country: args.default_country.clone(),
         sheet: args.sheet.clone(),
+        header_row: args.header_row,
     };
     let loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
     eprintln!("{}", loaded.summary());
@@ -254,7 +262,8 @@ async fn run_async(args: Args) -> Result<(), String> {
                     let mut json = report.for_side(side);
                     if let Some(path) = &args.audience_out {
                         let rows = session.matched_rows().ok_or("no matched rows: audience mode was not agreed")?;
-                        let n = loaded.write_rows(path, &rows)?;
+                        let format = crate::export::AudienceFormat::parse(&args.audience_format).unwrap_or_default();
+                        let n = loaded.write_rows(path, &rows, format)?;
                         json["audience_rows_written"] = serde_json::json!(n);
                     }
                     if let (Some(path), Some(manifest)) = (&args.receipt, session.manifest()) {

@@ -34,6 +34,8 @@ export function describe(err, ctx = {}) {
     'no-identifier-column': ['No identifier column found', 'The file needs a column of emails, phone numbers, names with postal codes or mobile ad ids. Set the role of the right column in the preview, or choose another file.'],
     'unknown-column': ['A chosen column is not in the file', 'Pick the breakdown column again from the list.'],
     'unknown-role': ['Unknown column role', 'Pick a role from the list.'],
+    'header-row': ['That row cannot be the header', 'Pick the header row again from the list above the preview.'],
+    'unknown-format': ['Unknown export layout', 'Choose one of the download buttons.'],
     'partner-left': ['Your partner left', 'Their page was closed or lost its connection. If they come back within two minutes the run continues; otherwise start a new collaboration and send them the new link.'],
     'partner-aborted': ['Your partner stopped the collaboration', `${m}. Talk to your partner, then start a new collaboration.`],
     aborted: ['You cancelled the collaboration', 'Nothing more is exchanged. Start a new collaboration when you are ready.'],

@@ -86,7 +86,11 @@ function wireStatic() {
   $('[data-testid="download-report"]').addEventListener('click', downloadReportHtml);
   $('[data-action="download-json"]').addEventListener('click', () => save(jsonBlob(reportJson()), `cleanmatch-report-${stamp()}.json`));
   $('[data-action="download-receipt"]').addEventListener('click', () => save(jsonBlob(receipt()), `cleanmatch-audit-receipt-${stamp()}.json`));
-  $('[data-testid="download-audience"]').addEventListener('click', downloadAudience);
+  $('[data-testid="download-audience"]').addEventListener('click', () => downloadAudience('plain'));
+  for (const b of document.querySelectorAll('[data-testid^="download-audience-"]')) {
+    // The platforms accept normalized values hashed with SHA-256 as well as in clear.
+    b.addEventListener('click', () => downloadAudience(b.dataset.format + ($('[data-testid="audience-hashed"]').checked ? '-sha256' : '')));
+  }
   $('[data-action="restart"]').addEventListener('click', restart);
   window.addEventListener('hashchange', () => location.reload());
 }
@@ -402,7 +406,9 @@ function watch(collab, onFail) {
 function showReport() {
   const manifest = app.manifest ?? {};
   renderReport($('report'), app.report, manifest, app.side);
-  $('[data-testid="download-audience"]').hidden = manifest.mode !== 'audience';
+  for (const b of document.querySelectorAll('[data-testid^="download-audience"], [data-testid="audience-hashed-label"]')) {
+    b.hidden = manifest.mode !== 'audience';
+  }
   showStep('report');
 }
 
@@ -436,16 +442,21 @@ async function downloadReportHtml() {
   save(blob, `cleanmatch-report-${stamp()}.html`);
 }
 
-async function downloadAudience() {
+// `plain`: the file's own columns; `google`/`meta`: the platform's upload columns,
+// normalized with its preset, so the file can be uploaded without editing.
+async function downloadAudience(format = 'plain') {
   const status = $('download-status');
   try {
     status.textContent = 'Preparing your matched rows…';
-    const blob = await app.collab.downloadAudience();
-    save(blob, `cleanmatch-audience-${stamp()}.csv`);
-    status.textContent = 'Saved your matched rows (your own columns only).';
+    const blob = await app.collab.downloadAudience(format);
+    const suffix = format === 'plain' ? '' : `-${format}`;
+    save(blob, `cleanmatch-audience${suffix}-${stamp()}.csv`);
+    status.textContent = format === 'plain'
+      ? 'Saved your matched rows (your own columns only).'
+      : `Saved your matched rows in the ${format.startsWith('google') ? 'Google Customer Match' : 'Meta customer list'} layout${format.endsWith('sha256') ? ', hashed' : ''}.`;
   } catch (err) {
     status.textContent = '';
-    showError(err, [{ label: 'Try again', run: downloadAudience }]);
+    showError(err, [{ label: 'Try again', run: () => downloadAudience(format) }]);
   }
 }
 
