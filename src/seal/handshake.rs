@@ -60,12 +60,19 @@ impl Handshake {
         let mut wide = Zeroizing::new([0u8; 64]);
         wide.copy_from_slice(&random[..64]);
         let scalar = Scalar::from_bytes_mod_order_wide(&wide);
-        let public = RistrettoPoint::mul_base(&scalar).compress();
+        let mut nonce = [0u8; 16];
+        nonce.copy_from_slice(&random[64..]);
+        Handshake::start_with(invite, role, scalar, &nonce)
+    }
 
+    /// [`Handshake::start`] with the ephemeral scalar and nonce given: only the protocol
+    /// vectors reach it, through `seal::danger`.
+    pub(super) fn start_with(invite: &Invite, role: Role, scalar: Scalar, nonce: &[u8; 16]) -> Result<(Handshake, Vec<u8>), SealError> {
+        let public = RistrettoPoint::mul_base(&scalar).compress();
         let mut hello = Vec::with_capacity(HELLO_LEN);
         hello.extend_from_slice(&[KIND_HELLO, VERSION, role.byte()]);
         hello.extend_from_slice(public.as_bytes());
-        hello.extend_from_slice(&random[64..]);
+        hello.extend_from_slice(nonce);
         let tag = hello_tag(invite.secret(), &hello)?;
         hello.extend_from_slice(&tag);
         let hs = Handshake { secret: Zeroizing::new(*invite.secret()), role, scalar, hello: hello.clone() };
@@ -92,6 +99,13 @@ impl Handshake {
     /// - [`SealError::SameRole`] if both sides claim the same role;
     /// - [`SealError::InvalidKey`] if the ephemeral key is not a canonical, non-identity point.
     pub fn finish(self, peer_hello: &[u8]) -> Result<Channel, SealError> {
+        let (ikm, transcript) = self.key_material(peer_hello)?;
+        Ok(Channel::new(Keys::derive(ikm.as_slice(), &transcript), self.role))
+    }
+
+    /// Checks the peer's hello (errors as [`Handshake::finish`]) and returns the HKDF
+    /// input `secret ‖ DH` and the transcript hash the channel keys are derived from.
+    pub(super) fn key_material(&self, peer_hello: &[u8]) -> Result<(Zeroizing<[u8; 64]>, [u8; 32]), SealError> {
         if peer_hello.first() != Some(&KIND_HELLO) {
             return Err(SealError::WrongKind);
         }
@@ -136,7 +150,7 @@ impl Handshake {
         let mut ikm = Zeroizing::new([0u8; 64]);
         ikm[..32].copy_from_slice(self.secret.as_slice());
         ikm[32..].copy_from_slice(shared.compress().as_bytes());
-        Ok(Channel::new(Keys::derive(ikm.as_slice(), &transcript), self.role))
+        Ok((ikm, transcript))
     }
 }
 
