@@ -105,7 +105,7 @@ export function ensureToolchain({ check = false } = {}) {
       run('cargo', ['install', 'wasm-bindgen-cli', '--version', pin]);
       cli = findWasmBindgen();
       if (cli?.version !== pin) {
-        throw new ToolchainError(`cargo installed wasm-bindgen-cli ${pin}, but ${cli ? `wasm-bindgen ${cli.version}` : 'no wasm-bindgen'} ` +
+        throw new ToolchainError(`cargo installed wasm-bindgen-cli ${pin}, but ${cli?.version ? `wasm-bindgen ${cli.version}` : 'no working wasm-bindgen'} ` +
           `runs; put ${cargoBin()} first on PATH`);
       }
     }

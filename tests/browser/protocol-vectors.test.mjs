@@ -41,7 +41,7 @@ let www;
 
 before(async () => {
   // Incremental: only the crate is rebuilt when it changed; wasm-opt is skipped (--no-opt).
-  const build = spawnSync('node', ['scripts/build-wasm.mjs', '--danger', '--out', dangerDir, '--no-www', '--no-opt'],
+  const build = spawnSync('node', ['scripts/build-wasm.mjs', '--danger', '--profile', 'dev', '--out', dangerDir, '--no-www', '--no-opt'],
     { cwd: root, stdio: 'inherit' });
   assert.equal(build.status, 0, 'the test-only wasm build (build-wasm.mjs --danger) failed');
   www = prepareWww();
