@@ -92,7 +92,8 @@ if (danger) cargoArgs.push('--features', 'danger');
 run('cargo', cargoArgs, {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: rustflags.join(' '),
 });
-const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', profile, 'cleanmatch.wasm');
+// Cargo's `dev` profile writes to `debug/`; every other profile to a directory of its name.
+const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', profile === 'dev' ? 'debug' : profile, 'cleanmatch.wasm');
 if (!fs.existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
 
 // 3. wasm-bindgen + wasm-opt, unless the stamp says the output is already current.
