@@ -14,6 +14,11 @@
 //   --no-www                               do not copy into www/pkg/
 //   --target-dir DIR                       separate cargo target dir (used by the bench
 //                                          to compare variants without thrashing the cache)
+//   --danger                               test builds only: cargo feature `danger` (fixed
+//                                          scalars and ephemeral keys for the protocol
+//                                          vectors); refused unless --out is outside dist/
+//                                          and --no-www is given, so it never ships
+//   --no-opt                               skip wasm-opt (test builds: saves a minute)
 // The defaults are what docs/performance.md measured as fastest.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,6 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { ensureToolchain } from './ensure-toolchain.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -41,6 +47,8 @@ const bits = opt('--bits') ?? process.env.CLEANMATCH_WASM_BITS ?? DEFAULT_BITS;
 const outDir = path.resolve(root, opt('--out') ?? 'dist');
 const targetDir = path.resolve(root, opt('--target-dir') ?? process.env.CARGO_TARGET_DIR ?? 'target');
 const copyWww = !flag('--no-www');
+const danger = flag('--danger');
+const optimize = !flag('--no-opt');
 
 function die(msg) {
   console.error(`build-wasm: ${msg}`);
@@ -54,25 +62,23 @@ function run(cmd, argv, env) {
 }
 
 if (bits !== '32' && bits !== '64') die(`--bits must be 32 or 64, not ${bits}`);
+if (danger && (copyWww || outDir === path.join(root, 'dist'))) {
+  die('--danger is for test builds: give --out outside dist/ and --no-www, so the package never carries it');
+}
 
-// 1. The wasm-bindgen CLI must match the crate exactly, or the generated JS glue and the
-//    wasm's custom section disagree and the page fails at load time.
-const cargoToml = fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8');
-const pin = cargoToml.match(/^wasm-bindgen\s*=\s*"=([0-9.]+)"/m)?.[1];
-if (!pin) die('Cargo.toml does not pin wasm-bindgen with "=x.y.z"');
-let cliVersion;
+// 1. The toolchain: the wasm32 target and the wasm-bindgen CLI of the pinned version are
+//    installed when missing (scripts/ensure-toolchain.mjs says what and how long). The CLI
+//    must match the crate exactly, or the generated JS glue and the wasm's custom section
+//    disagree and the page fails at load time.
+let tools;
 try {
-  cliVersion = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim().split(/\s+/)[1];
-} catch {
-  die(`wasm-bindgen CLI not found; install it with: cargo install wasm-bindgen-cli --version ${pin}`);
+  tools = ensureToolchain();
+} catch (e) {
+  die(e.message);
 }
-if (cliVersion !== pin) {
-  die(`wasm-bindgen CLI is ${cliVersion} but Cargo.toml pins =${pin}; ` +
-      `run: cargo install wasm-bindgen-cli --version ${pin}`);
-}
-
-const wasmOpt = path.join(root, 'node_modules', '.bin', 'wasm-opt');
-if (!fs.existsSync(wasmOpt)) die('node_modules/.bin/wasm-opt missing: run `npm ci` (binaryen is a devDependency)');
+const wasmBindgen = tools.wasmBindgen;
+const wasmOpt = tools.wasmOpt;
+const cliVersion = execFileSync(wasmBindgen, ['--version'], { encoding: 'utf8' }).trim().split(/\s+/)[1];
 
 // 2. cargo. Target-specific RUSTFLAGS so build scripts and proc macros stay untouched.
 //    The value replaces (not extends) any RUSTFLAGS in the environment, so say so.
@@ -81,10 +87,13 @@ if (simd) rustflags.push('-C', 'target-feature=+simd128');
 if (bits === '64') rustflags.push('--cfg', 'curve25519_dalek_bits="64"');
 if (process.env.RUSTFLAGS) console.warn('build-wasm: ignoring RUSTFLAGS for the wasm target; use --simd / --bits');
 const profile = opt('--profile') ?? process.env.CLEANMATCH_WASM_PROFILE ?? DEFAULT_PROFILE;
-run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--target-dir', targetDir], {
+const cargoArgs = ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--target-dir', targetDir];
+if (danger) cargoArgs.push('--features', 'danger');
+run('cargo', cargoArgs, {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: rustflags.join(' '),
 });
-const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', profile, 'cleanmatch.wasm');
+// Cargo's `dev` profile writes to `debug/`; every other profile to a directory of its name.
+const cargoWasm = path.join(targetDir, 'wasm32-unknown-unknown', profile === 'dev' ? 'debug' : profile, 'cleanmatch.wasm');
 if (!fs.existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
 
 // 3. wasm-bindgen + wasm-opt, unless the stamp says the output is already current.
@@ -97,7 +106,7 @@ const wasmOptVersion = execFileSync(wasmOpt, ['--version'], { encoding: 'utf8' }
 const features = ['--enable-bulk-memory', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
   '--enable-sign-ext', '--enable-reference-types', '--enable-multivalue'];
 if (simd) features.push('--enable-simd');
-const optArgs = ['-O3', ...features];
+const optArgs = optimize ? ['-O3', ...features] : [];
 const stamp = createHash('sha256')
   .update(fs.readFileSync(cargoWasm))
   .update(JSON.stringify({ cliVersion, wasmOptVersion, optArgs }))
@@ -108,8 +117,8 @@ if (current) {
 } else {
   fs.rmSync(wasmDir, { recursive: true, force: true });
   fs.mkdirSync(wasmDir, { recursive: true });
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', wasmDir, '--out-name', 'cleanmatch', cargoWasm]);
-  run(wasmOpt, [...optArgs, finalWasm, '-o', finalWasm]);
+  run(wasmBindgen, ['--target', 'web', '--out-dir', wasmDir, '--out-name', 'cleanmatch', cargoWasm]);
+  if (optimize) run(wasmOpt, [...optArgs, finalWasm, '-o', finalWasm]);
   fs.writeFileSync(stampFile, stamp);
 }
 

@@ -31,6 +31,11 @@ pub mod seal;
 pub mod session;
 pub mod wire;
 
+/// The protocol vectors' runner (`tests/vectors/protocol-*.tsv`); tests and the `danger`
+/// feature only.
+#[cfg(any(test, feature = "danger"))]
+pub mod vectors;
+
 #[cfg(not(target_arch = "wasm32"))]
 pub mod relay;
 

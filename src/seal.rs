@@ -61,6 +61,8 @@
 
 mod base64url;
 mod channel;
+#[cfg(any(test, feature = "danger"))]
+pub mod danger;
 mod error;
 mod handshake;
 mod invite;

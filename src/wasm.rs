@@ -16,6 +16,8 @@ mod ingest;
 mod normalize;
 mod session;
 mod sniff;
+#[cfg(feature = "danger")]
+mod vectors;
 
 use crate::psi;
 use error::JsResult;

@@ -26,18 +26,42 @@ impl Keys {
     /// HKDF-SHA256(salt = transcript, ikm = secret ‖ DH), one expansion per key with the
     /// purpose label and the transcript as info.
     pub(crate) fn derive(ikm: &[u8], transcript: &[u8; 32]) -> Keys {
+        let raw = RawKeys::derive(ikm, transcript);
+        let cipher = |k: &Zeroizing<[u8; 32]>| ChaCha20Poly1305::new(&(**k).into());
+        Keys {
+            host_to_guest: cipher(&raw.host_to_guest),
+            guest_to_host: cipher(&raw.guest_to_host),
+            host_to_guest_control: cipher(&raw.host_to_guest_control),
+            guest_to_host_control: cipher(&raw.guest_to_host_control),
+            code: raw.code,
+        }
+    }
+}
+
+/// The key bytes behind [`Keys`]; outside this file only `seal::danger` sees them.
+pub(crate) struct RawKeys {
+    pub(crate) host_to_guest: Zeroizing<[u8; 32]>,
+    pub(crate) guest_to_host: Zeroizing<[u8; 32]>,
+    pub(crate) host_to_guest_control: Zeroizing<[u8; 32]>,
+    pub(crate) guest_to_host_control: Zeroizing<[u8; 32]>,
+    pub(crate) code: u32,
+}
+
+impl RawKeys {
+    /// See [`Keys::derive`].
+    pub(crate) fn derive(ikm: &[u8], transcript: &[u8; 32]) -> RawKeys {
         let hk = Hkdf::<Sha256>::new(Some(transcript), ikm);
         let key = |label: &[u8]| {
             let mut k = Zeroizing::new([0u8; 32]);
             // 32 bytes is far below HKDF's limit, so expansion cannot fail.
             let _ = hk.expand_multi_info(&[b"cleanmatch-v1 ", label, transcript], k.as_mut_slice());
-            ChaCha20Poly1305::new(&(*k).into())
+            k
         };
         let mut code = Zeroizing::new([0u8; 8]);
         let _ = hk.expand_multi_info(&[b"cleanmatch-v1 code", transcript], code.as_mut_slice());
         // u64 mod 10^6: the bias is below 2^-44, invisible in a 6-digit code.
         let code = (u64::from_be_bytes(*code) % 1_000_000) as u32;
-        Keys {
+        RawKeys {
             host_to_guest: key(b"host-to-guest data"),
             guest_to_host: key(b"guest-to-host data"),
             host_to_guest_control: key(b"host-to-guest control"),
@@ -84,7 +108,7 @@ impl Channel {
     /// The six-digit code both pages show, as `"123 456"`. Equal codes mean both sides
     /// completed the handshake with each other and no one in between.
     pub fn verification_code(&self) -> String {
-        format!("{:03} {:03}", self.code / 1000, self.code % 1000)
+        format_code(self.code)
     }
 
     /// Seals one data frame: `'D' ‖ counter ‖ ciphertext ‖ tag`, the counter being the
@@ -164,6 +188,11 @@ impl Channel {
     }
 }
 
+/// `123456` as `"123 456"`.
+pub(super) fn format_code(code: u32) -> String {
+    format!("{:03} {:03}", code / 1000, code % 1000)
+}
+
 /// Nonce: four zero bytes then the big-endian counter. Unique per key because each
 /// direction and purpose has its own key and counters only go up.
 fn nonce(counter: u64) -> Nonce {
@@ -172,7 +201,7 @@ fn nonce(counter: u64) -> Nonce {
     n.into()
 }
 
-fn seal_frame(cipher: &ChaCha20Poly1305, kind: u8, counter: u64, plaintext: &[u8]) -> Vec<u8> {
+pub(super) fn seal_frame(cipher: &ChaCha20Poly1305, kind: u8, counter: u64, plaintext: &[u8]) -> Vec<u8> {
     let mut frame = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
     frame.push(kind);
     frame.extend_from_slice(&counter.to_be_bytes());
@@ -187,7 +216,7 @@ fn seal_frame(cipher: &ChaCha20Poly1305, kind: u8, counter: u64, plaintext: &[u8
 }
 
 /// Checks length and kind and returns the counter.
-fn header(frame: &[u8], kind: u8) -> Result<u64, SealError> {
+pub(super) fn header(frame: &[u8], kind: u8) -> Result<u64, SealError> {
     if frame.len() < HEADER_LEN + TAG_LEN {
         return Err(SealError::Truncated { len: frame.len(), min: HEADER_LEN + TAG_LEN });
     }
@@ -199,7 +228,7 @@ fn header(frame: &[u8], kind: u8) -> Result<u64, SealError> {
     Ok(u64::from_be_bytes(c))
 }
 
-fn open_frame(cipher: &ChaCha20Poly1305, frame: &[u8], counter: u64) -> Result<Vec<u8>, SealError> {
+pub(super) fn open_frame(cipher: &ChaCha20Poly1305, frame: &[u8], counter: u64) -> Result<Vec<u8>, SealError> {
     let (aad, rest) = frame.split_at(HEADER_LEN);
     let (body, tag) = rest.split_at(rest.len() - TAG_LEN);
     let mut plain = body.to_vec();

@@ -81,15 +81,17 @@ impl Handshake {
         wide.copy_from_slice(&random[..64]);
         let mut nonce = [0u8; 16];
         nonce.copy_from_slice(&random[64..]);
-        Handshake::from_parts(invite, role, Scalar::from_bytes_mod_order_wide(&wide), nonce)
+        Handshake::start_with(invite, role, Scalar::from_bytes_mod_order_wide(&wide), &nonce)
     }
 
-    fn from_parts(invite: &Invite, role: Role, scalar: Scalar, nonce: [u8; 16]) -> Result<(Handshake, Vec<u8>), SealError> {
+    /// [`Handshake::start`] with the ephemeral scalar and nonce given: only the protocol
+    /// vectors reach it, through `seal::danger`.
+    pub(super) fn start_with(invite: &Invite, role: Role, scalar: Scalar, nonce: &[u8; 16]) -> Result<(Handshake, Vec<u8>), SealError> {
         let public = RistrettoPoint::mul_base(&scalar).compress();
         let mut hello = Vec::with_capacity(HELLO_LEN);
         hello.extend_from_slice(&[KIND_HELLO, VERSION, role.byte()]);
         hello.extend_from_slice(public.as_bytes());
-        hello.extend_from_slice(&nonce);
+        hello.extend_from_slice(nonce);
         let tag = hello_tag(invite.secret(), &hello)?;
         hello.extend_from_slice(&tag);
 
@@ -108,6 +110,19 @@ impl Handshake {
             peer_commitment: None,
         };
         Ok((hs, commit))
+    }
+
+    /// The hello this side committed to, whether revealed yet or not (`seal::danger`).
+    #[cfg(any(test, feature = "danger"))]
+    pub(super) fn committed_hello(&self) -> &[u8] {
+        &self.hello
+    }
+
+    /// Records `peer_hello`'s commitment as if its commit frame had arrived
+    /// (`seal::danger`, so a vector can finish a handshake from the two hellos alone).
+    #[cfg(any(test, feature = "danger"))]
+    pub(super) fn assume_peer_commit(&mut self, peer_hello: &[u8]) {
+        self.peer_commitment = Some(commitment(peer_hello));
     }
 
     /// This side's commit frame again (to resend after a reconnect).
@@ -164,6 +179,14 @@ impl Handshake {
     /// - [`SealError::CommitMismatch`] if it is not the hello the partner committed to;
     /// - [`SealError::InvalidKey`] if the ephemeral key is not a canonical, non-identity point.
     pub fn finish(self, peer_hello: &[u8]) -> Result<Channel, SealError> {
+        let (ikm, transcript) = self.key_material(peer_hello)?;
+        Ok(Channel::new(Keys::derive(ikm.as_slice(), &transcript), self.role))
+    }
+
+    /// Checks the peer's hello against its commitment (errors as [`Handshake::finish`])
+    /// and returns the HKDF input `secret ‖ DH` and the transcript hash the channel keys
+    /// are derived from.
+    pub(super) fn key_material(&self, peer_hello: &[u8]) -> Result<(Zeroizing<[u8; 64]>, [u8; 32]), SealError> {
         let committed = self.peer_commitment.ok_or(SealError::HelloBeforeCommit)?;
         check_frame(&self.secret, self.role, KIND_HELLO, HELLO_LEN, TAG_AT, peer_hello)?;
         if commitment(peer_hello) != committed {
@@ -192,7 +215,7 @@ impl Handshake {
         let mut ikm = Zeroizing::new([0u8; 64]);
         ikm[..32].copy_from_slice(self.secret.as_slice());
         ikm[32..].copy_from_slice(shared.compress().as_bytes());
-        Ok(Channel::new(Keys::derive(ikm.as_slice(), &transcript), self.role))
+        Ok((ikm, transcript))
     }
 }
 
