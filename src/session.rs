@@ -443,7 +443,9 @@ impl Session {
         Ok(())
     }
 
-    /// Starts the run with this side's records, built with the agreed keys.
+    /// Starts the run with this side's records. The records may carry any keys: they are
+    /// cut here to the agreed ones (a record left with none is dropped before the size
+    /// check), so a partner never receives points for a key it did not agree to.
     ///
     /// # Errors
     /// [`SessionError::Party`] if the set is outside the agreed sizes.
@@ -452,6 +454,7 @@ impl Session {
         if self.party.is_some() {
             return Err(SessionError::State("already started"));
         }
+        let own = own.restricted(&m.keys);
         let secret = Secret::random().map_err(PartyError::from)?;
         let r = Party::new(self.side, m, secret, own).map_err(SessionError::from).and_then(|mut party| {
             for msg in self.early.drain(..) {

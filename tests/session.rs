@@ -26,8 +26,11 @@ struct Side {
 }
 
 impl Side {
-    fn set(&self, m: &Manifest) -> OwnSet {
-        own_set(&self.records, &m.keys)
+    /// Every key the records hold, as a driver hands them in: the session cuts them to
+    /// the agreed keys.
+    fn set(&self, _agreed: &Manifest) -> OwnSet {
+        let all: Vec<String> = ALL_KEYS.iter().map(|k| k.to_string()).collect();
+        own_set(&self.records, &all)
     }
 
     /// Runs tasks and reacts to events like a user who accepts everything.
@@ -233,4 +236,35 @@ fn a_dropped_connection_resumes_without_resending_everything() {
     pump(&mut a, &mut b, &mut |f| vec![f]);
     assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
     assert_eq!(a.s.report().unwrap().figures.guest.matched, Some(20_000));
+}
+
+#[test]
+fn records_with_keys_outside_the_agreement_are_cut_by_the_session() {
+    // The host proposes email only; the guest's file also has phone numbers (and some
+    // records have only a phone). Both hand the session every key they read.
+    let invite = Invite::generate().unwrap();
+    let mut m = proposal(Mode::Aggregate);
+    m.keys = vec!["email".into()];
+    let host = Session::host(invite.clone(), LocalRules::default(), m).unwrap();
+    let guest = Session::guest(Invite::parse(&format!("http://x/#{}", invite.fragment())).unwrap(), LocalRules::default());
+    let host_recs: Vec<Rec> = (0..300).map(|i| (None, vec![email(i)])).collect();
+    let mut guest_recs: Vec<Rec> = (200..600).map(|i| (None, vec![email(i), phone(i)])).collect();
+    // Phone-only records whose phone would match host rows if phone were agreed.
+    guest_recs.extend((0..50).map(|i| (None, vec![phone(i)])));
+    let mut a = side(host, host_recs, &["email"]);
+    let mut b = side(guest, guest_recs, &["email", "phone"]);
+    a.s.peer_joined().unwrap();
+    b.s.peer_joined().unwrap();
+    pump(&mut a, &mut b, &mut |f| vec![f]);
+    assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
+    assert_eq!(a.s.manifest().unwrap().keys, vec!["email".to_string()]);
+    let r = a.s.report().unwrap();
+    assert_eq!(r, b.s.report().unwrap());
+    // Truth: host emails 0..300, guest emails 200..600 → 100 shared; the 50 phone-only
+    // guest records are dropped, not counted.
+    assert_eq!(r.figures.host.records, 300);
+    assert_eq!(r.figures.guest.records, 400);
+    assert_eq!(r.figures.host.matched, Some(100));
+    assert_eq!(r.figures.guest.matched, Some(100));
+    assert!(r.figures.guest.by_key.iter().all(|k| k.key == "email"), "{:?}", r.figures.guest.by_key);
 }

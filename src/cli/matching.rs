@@ -118,7 +118,7 @@ async fn run_async(args: Args) -> Result<(), String> {
         default_country: args.default_country.clone(),
         sheet: args.sheet.clone(),
     };
-    let loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
+    let mut loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
     eprintln!("{}", loaded.summary());
     let local = LocalRules {
         min_k: args.k,
@@ -230,7 +230,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                 }
                 Event::Agreed(m) => {
                     eprintln!("agreed on manifest {}", &crate::report::hex(&m.hash())[..16]);
-                    let own = loaded.own_set(&m.keys);
+                    let own = loaded.take_set();
                     eprintln!("blinding {} records ...", own.len());
                     session.start(own).map_err(|e| e.to_string())?;
                 }

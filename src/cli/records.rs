@@ -82,9 +82,11 @@ impl LoadedFile {
         self.set.held_keys()
     }
 
-    /// The records, limited to the agreed keys.
-    pub fn own_set(&self, keys: &[String]) -> OwnSet {
-        self.set.restricted(keys)
+    /// Takes the records, with every key the file holds
+    /// ([`crate::session::Session::start`] cuts them to the agreed keys). Afterwards
+    /// the file holds no records.
+    pub fn take_set(&mut self) -> OwnSet {
+        std::mem::take(&mut self.set)
     }
 
     /// One line for stderr.

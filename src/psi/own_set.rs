@@ -95,11 +95,11 @@ impl OwnSet {
         KEYS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, k)| k.to_string()).collect()
     }
 
-    /// A copy limited to the agreed keys: records left without any are dropped.
-    pub fn restricted(&self, keys: &[String]) -> OwnSet {
+    /// The set limited to the agreed keys: records left without any are dropped.
+    pub fn restricted(self, keys: &[String]) -> OwnSet {
         let allowed = keys.iter().filter_map(|k| super::key_index(k)).fold(0u8, |m, i| m | 1 << i);
         if self.records.iter().all(|r| r.1 & !allowed == 0) {
-            return self.clone();
+            return self;
         }
         let mut out = OwnSet::new();
         let mut digests = self.digests.iter();
