@@ -29,7 +29,10 @@ pub mod quality;
 pub mod report;
 pub mod seal;
 pub mod session;
+pub mod side;
 pub mod wire;
+
+pub use side::Side;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod relay;

@@ -81,7 +81,7 @@ fn summary(r: &QualityReport) -> String {
     let cols: Vec<String> =
         r.columns.iter().map(|c| format!("{}={} ({:.2})", c.name, c.role.as_str(), c.confidence)).collect();
     s.push_str(&format!("  columns: {}\n", cols.join(", ")));
-    for (kind, k) in &r.kinds {
+    for (kind, k) in &r.by_key {
         s.push_str(&format!(
             "  {kind}: {} valid, {} invalid, {} empty, {} duplicate\n",
             k.valid, k.invalid, k.empty, k.duplicate
