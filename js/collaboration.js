@@ -24,37 +24,9 @@ function coded(err) {
   return new CleanmatchError(typeof err?.code === 'string' ? err.code : 'internal', String(err?.message ?? err));
 }
 
-/** The core's manifest (snake_case JSON) from the JS proposal. */
-function manifestJson(p = {}) {
-  const preset = p.preset ?? 'uid2';
-  return JSON.stringify({
-    version: core.protocolVersion(),
-    template: p.template ?? (p.mode === 'audience' ? 'audience' : p.measurement ? 'measurement' : p.group ? 'segments' : 'overlap'),
-    mode: p.mode ?? 'aggregate',
-    preset,
-    preset_fingerprint: core.presetFingerprint(preset),
-    keys: p.keys ?? ['email'],
-    k: p.k ?? 50,
-    min_records: p.minRecords ?? 0,
-    max_records: p.maxRecords ?? 50_000_000,
-    host_group: p.group ?? null,
-    guest_group: null,
-    measurement: p.measurement
-      ? { side: p.measurement.side ?? 'host', exposed: String(p.measurement.exposed), control: String(p.measurement.control) }
-      : null,
-    purpose: p.purpose ?? '',
-  });
-}
-
-/** This side's own limits (`LocalRules`), whatever the partner proposes; undefined: defaults. */
-function localJson(l) {
-  if (!l) return undefined;
-  return JSON.stringify({
-    min_k: l.minK ?? 50,
-    min_records: l.minRecords ?? 0,
-    max_records: l.maxRecords ?? 50_000_000,
-    allow_audience: l.allowAudience ?? true,
-  });
+/** Options as JSON for the core, which holds the defaults and the template rule. */
+function json(options) {
+  return options === undefined ? undefined : JSON.stringify(options);
 }
 
 /** How long a dropped relay connection is retried before the collaboration fails. */
@@ -74,6 +46,8 @@ class Collaboration {
   #agreed = false;
   #started = false;
   #countered = false;
+  #proposedHash = null;
+  #startedAt = null;
   #listeners = { progress: new Set(), state: new Set(), error: new Set(), peer: new Set(), connection: new Set() };
   #connected = deferred();
   #manifest = deferred();
@@ -165,6 +139,9 @@ class Collaboration {
       }
       this.#pump();
     } catch (err) {
+      // The session queued a `failed` event that says more (e.g. that the partner
+      // stopped, with its code): take it first; the thrown error is the fallback.
+      try { this.#pump(); } catch { /* failing already */ }
       this.#fail(coded(err));
     }
   }
@@ -197,9 +174,10 @@ class Collaboration {
     switch (ev.type) {
       case 'connected':
         this.#setState('connected');
-        this.#connected.resolve({ verificationCode: ev.verificationCode });
+        this.#connected.resolve({ verificationCode: ev.verification_code });
         break;
       case 'proposed':
+        this.#proposedHash = ev.manifest_hash; // accept() agrees to exactly this
         this.#setState('reviewing');
         this.#manifest.resolve({ manifest: ev.manifest, changes: [] });
         break;
@@ -221,9 +199,12 @@ class Collaboration {
         this.#ws.close(1000);
         this.#pool.close(); // the workers hold the secret; nothing is left to blind
         break;
-      case 'failed':
-        this.#fail(new CleanmatchError(ev.code, ev.message));
+      case 'failed': {
+        const err = new CleanmatchError(ev.code, ev.message);
+        err.origin = ev.origin; // 'partner': the partner stopped, with this code
+        this.#fail(err);
         break;
+      }
       default:
     }
   }
@@ -249,6 +230,7 @@ class Collaboration {
   #maybeStart() {
     if (!this.#agreed || !this.#own || this.#started) return;
     this.#started = true;
+    this.#startedAt = Date.now();
     this.#setState('running');
     this.#session.start(this.#own);
     this.#own = null; // consumed by the session
@@ -277,7 +259,7 @@ class Collaboration {
       }
       const flat = new Uint8Array(ds.length * 32);
       ds.forEach((d, j) => flat.set(d, j * 32));
-      own.add(row, undefined, Uint8Array.from(ks), flat, 0x1f);
+      own.add(row, undefined, Uint8Array.from(ks), flat);
     }
     this.#own = own;
     this.#maybeStart();
@@ -307,7 +289,8 @@ class Collaboration {
         },
       );
       const own = new core.OwnSet();
-      own.addBatch(records.rows, records.counts, records.keys, records.digests, records.groups, records.labels, 0x1f);
+      // Every key read: the session keeps only the agreed ones.
+      own.addBatch(records.rows, records.counts, records.keys, records.digests, records.groups, records.labels);
       this.#own = own;
       // Kept to write the matched rows after an audience run (a File can be read again).
       this.#file = typeof file.stream === 'function' ? file : null;
@@ -319,6 +302,42 @@ class Collaboration {
     } catch (err) {
       throw coded(err);
     }
+  }
+
+  #heldKeys() {
+    return this.#own ? this.#own.heldKeys() : core.matchKeys();
+  }
+
+  /**
+   * The proposal: the host's own terms (as the core made them from the `manifest`
+   * option), or the guest's view of the host's. `null` before the guest has it.
+   */
+  get proposal() {
+    const text = this.#session.proposal();
+    return text === undefined ? null : JSON.parse(text);
+  }
+
+  /**
+   * Guest, while reviewing: what accepting would answer and what it changes in the
+   * proposal (`{ manifest, changes: [{ rule, from, to }] }`): this side's stricter
+   * limits, the keys its file lacks, its breakdown column. Computed by the core.
+   */
+  preview() {
+    try {
+      return JSON.parse(this.#session.preview(this.#heldKeys(), this.#group));
+    } catch (err) {
+      throw coded(err);
+    }
+  }
+
+  /**
+   * After the report: the core's audit receipt (manifest, hashes, figures, times; no
+   * identifier). `startedAt` defaults to when the run started.
+   */
+  receipt({ fileName = this.#file?.name ?? '', startedAt = this.#startedAt } = {}) {
+    const text = this.#state === 'finished' ? this.#session.receipt(Number(startedAt ?? 0), Date.now(), String(fileName)) : undefined;
+    if (text === undefined) throw new CleanmatchError('state', 'the receipt exists only after the report');
+    return JSON.parse(text);
   }
 
   /**
@@ -340,8 +359,8 @@ class Collaboration {
   async accept() {
     try {
       if (this.side === 'guest') {
-        const held = this.#own ? this.#own.heldKeys() : core.matchKeys();
-        this.#session.accept(held, this.#group);
+        if (!this.#proposedHash) throw new CleanmatchError('state', 'nothing to accept yet: the proposal has not arrived');
+        this.#session.accept(this.#proposedHash, this.#heldKeys(), this.#group);
       } else if (this.#countered) {
         this.#session.confirm();
       }
@@ -444,7 +463,7 @@ async function open(options, makeSession) {
 export async function createCollaboration(options) {
   const { session, pool } = await open(options, () => {
     try {
-      return core.Session.host(manifestJson(options.manifest), localJson(options.local));
+      return core.Session.host(json(options.manifest ?? {}), json(options.local));
     } catch (err) { throw coded(err); }
   });
   // The link is this page's origin and path only: a query string may carry a portal's
@@ -452,14 +471,15 @@ export async function createCollaboration(options) {
   const here = globalThis.location ? `${globalThis.location.origin}${globalThis.location.pathname}` : 'http://localhost/';
   const base = new URL(String(options.inviteBase ?? here));
   base.hash = session.inviteFragment();
-  return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2', options), options.signal);
+  const preset = JSON.parse(session.proposal()).preset; // the guest's digests follow the agreed preset
+  return withSignal(new Collaboration(session, pool, options.relay, base.href, preset, options), options.signal);
 }
 
 export async function joinCollaboration(options) {
   if (!options?.invite) throw new CleanmatchError('invalid-option', 'joinCollaboration needs { invite }');
   const { session, pool } = await open(options, () => {
     try {
-      return core.Session.guest(String(options.invite), localJson(options.local));
+      return core.Session.guest(String(options.invite), json(options.local));
     } catch (err) { throw coded(err); }
   });
   return withSignal(new Collaboration(session, pool, options.relay, null, null, options), options.signal);

@@ -21,8 +21,9 @@ export type { PoolOptions, OperationOptions } from './pool.js';
  * Every error this package raises or rejects with. `code` is stable (kebab-case):
  * - input: `invalid-option`, `invalid-input`, `invalid-length`, `invalid-secret`, `unknown-key`;
  * - partner / protocol: `invalid-point`, `protocol`, `seal`, `manifest`, `version-mismatch`,
- *   `preset-mismatch`, `no-shared-key`, `set-too-small`, `set-too-large`, `report-mismatch`,
- *   `partner-aborted`;
+ *   `preset-mismatch`, `unknown-preset`, `no-shared-key`, `second-proposal`, `terms-mismatch`,
+ *   `set-too-small`, `set-too-large`, `report-mismatch`, `cancelled`, and `partner-aborted` for a
+ *   partner's abort whose code this release does not know;
  * - environment: `wasm-load`, `wasm-trap`, `worker-crashed`, `randomness`, `relay`;
  * - lifecycle: `aborted`, `closed`, `state`, `not-implemented`, `internal`.
  * Messages are readable and never contain identifiers or keys.
@@ -34,6 +35,11 @@ export declare class CleanmatchError extends Error {
   readonly index?: number;
   /** For `relay`: the WebSocket close code (4001 room full, 4004 no such room or expired, 4010 invite used, …). */
   readonly closeCode?: number;
+  /**
+   * For a collaboration's failure: `'partner'` when the partner stopped and sent why (the
+   * `code` is the partner's, e.g. `set-too-small`), `'local'` when it happened here.
+   */
+  readonly origin?: 'local' | 'partner';
 }
 
 /** The core's version. */
@@ -77,7 +83,7 @@ export interface CollaborationOptions {
   workerUrl?: string | URL;
   /** Where `ingest-worker.js` (the file reader) is served. */
   ingestWorkerUrl?: string | URL;
-  /** Aborting ends the collaboration (both sides see `partner-aborted` / `aborted`). */
+  /** Aborting ends the collaboration (this side sees `aborted`, the partner `cancelled` with origin `partner`). */
   signal?: AbortSignal;
   /** What this side insists on whatever the partner proposes (the stricter side wins). */
   local?: LocalRules;
@@ -94,8 +100,16 @@ export interface LocalRules {
   allowAudience?: boolean;
 }
 
+/**
+ * What the host asks for; the core (`manifest::Proposal`) fills the defaults and applies the
+ * template rule. Unknown fields are refused (`manifest`).
+ */
 export interface ManifestProposal {
-  /** Default: derived (audience mode → audience, measurement → measurement, group → segments, else overlap). */
+  /**
+   * Default: derived (audience mode → audience, measurement → measurement, group → segments,
+   * else overlap). A template given decides the mode; `group` is kept only for segments and
+   * measurement.
+   */
   template?: 'overlap' | 'segments' | 'measurement' | 'audience';
   /** Campaign measurement: which side's group column holds exposure, and its labels. */
   measurement?: { side?: 'host' | 'guest'; exposed: string; control: string };
@@ -103,10 +117,13 @@ export interface ManifestProposal {
   mode?: Mode;
   /** Minimum cell size; the stricter side wins. Default 50. */
   k?: number;
+  /** Default `['email']`; propose the keys your file holds. */
   keys?: MatchKey[];
+  /** Default 0. */
   minRecords?: number;
+  /** Default 50 000 000. */
   maxRecords?: number;
-  /** Breakdown column (aggregate mode only). */
+  /** Breakdown column (segments and measurement only). */
   group?: string | null;
   purpose?: string;
 }
@@ -139,10 +156,18 @@ export interface Manifest {
   purpose: string;
 }
 
+/** One rule the guest's answer changed, from the core: e.g. `{ rule: 'k', from: 50, to: 100 }`. */
+export type Change =
+  | { rule: 'k' | 'min_records' | 'max_records'; from: number; to: number }
+  | { rule: 'mode'; from: Mode; to: Mode }
+  | { rule: 'template'; from: Manifest['template']; to: Manifest['template'] }
+  | { rule: 'keys'; from: MatchKey[]; to: MatchKey[] }
+  | { rule: 'guest_group'; from: string | null; to: string | null };
+
 export interface ManifestReview {
   manifest: Manifest;
-  /** Host: what the guest tightened (empty when accepted as proposed). */
-  changes: string[];
+  /** Host: what the guest changed, rule by rule (empty when accepted as proposed). */
+  changes: Change[];
 }
 
 /** Column layout of an audience export. */
@@ -175,6 +200,8 @@ export interface QualityReport {
   records: number;
   format: string;
   columns: { name: string; role: string }[];
+  /** Per match key: valid, invalid, empty and duplicate values, phones with an assumed country. */
+  by_key: Partial<Record<MatchKey, { valid: number; invalid: number; empty: number; duplicate: number; assumed_country: number }>>;
   [field: string]: unknown;
 }
 
@@ -217,9 +244,20 @@ export interface Collaboration {
    *  called the host's terms are not sent and the guest cannot accept; call it only
    *  after asking the person (a party in the middle with the invite makes the codes differ). */
   confirmCode(): void;
-  /** Guest: accepts the proposal for the keys its file holds. Host: confirms the guest's
-   *  answer if it tightened the proposal. Resolves with the agreed manifest. */
+  /** Guest: accepts the proposal it was shown (bound to its hash) for the keys its file
+   *  holds. Host: confirms the guest's answer if it tightened the proposal. Resolves with
+   *  the agreed manifest. */
   accept(): Promise<Manifest>;
+  /** The proposal: the host's own terms as the core made them, or the one the guest reviews (null before). */
+  readonly proposal: Manifest | null;
+  /** Guest, while reviewing: what accepting would answer and change (this side's stricter limits, missing keys). */
+  preview(): ManifestReview;
+  /**
+   * After the report: the core's audit receipt, the same JSON as `cleanmatch match
+   * --receipt` (`receipt`, `software`, `side`, `file`, `started_ms`, `finished_ms`,
+   * `verification_code`, `manifest`, `manifest_hash`, `report_hash`, `report`).
+   */
+  receipt(options?: { fileName?: string; startedAt?: number }): Record<string, unknown>;
   /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
   readonly report: Promise<Report>;
   /** Audience mode, after the report: this side's own matched rows as CSV, with cells a

@@ -1,6 +1,6 @@
 // Helpers for pages that show a file before it is read (what the cleanmatch page uses for
 // its "Your file" step). Everything runs locally; nothing is sent.
-import type { CleanmatchError, ColumnRole, FileOptions, Preset, QualityReport } from './index.js';
+import type { CleanmatchError, ColumnRole, FileOptions, MatchKey, Preset, QualityReport } from './index.js';
 
 /** Loads the wasm core on this thread once (shared with the collaboration driver). */
 export declare function loadCore(wasmUrl?: string | URL): Promise<unknown>;
@@ -46,6 +46,8 @@ export declare function inspectFile(file: Blob, options?: FileOptions & {
 
 /** The normalization kind a column role feeds, or null. */
 export declare function kindOfRole(role: ColumnRole): 'email' | 'phone' | 'name' | 'postal' | 'maid' | 'sha256' | null;
+/** Which match key a column role feeds (from the core); call once the core is loaded. */
+export declare function keyOfRole(role: ColumnRole): MatchKey | null;
 
 /** One value as the preset normalizes it (for a local before/after example). */
 export declare function normalizeExample(preset: Preset, kind: string, raw: string, defaultCountry?: string):

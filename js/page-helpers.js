@@ -47,7 +47,7 @@ export async function sniffFile(file, { wasmUrl, headerRow } = {}) {
     sniff ??= sniffer.finish();
     if (!sniff) throw new CleanmatchError('empty-file', 'the file holds no rows');
     const out = JSON.parse(sniff);
-    out.error = out.columns.some((c) => kindOfRole(c.role))
+    out.error = out.columns.some((c) => roleInfo(c.role)?.identifier)
       ? null
       : new CleanmatchError('no-identifier-column', 'no column holds emails, phone numbers, names, postal codes or ad ids');
     return out;
@@ -103,12 +103,24 @@ function isWorkbook(file) {
   return /\.(xlsx|xls|ods)$/i.test(file.name ?? '');
 }
 
-/** Which normalization kind a column role feeds (`null` for non-identifiers). */
+let roles;
+/** The core's entry for a column role: `{ role, key, kind, identifier }` (after any await of this module). */
+function roleInfo(role) {
+  roles ??= new Map(JSON.parse(core.columnRoles()).map((r) => [r.role, r]));
+  return roles.get(role);
+}
+
+/**
+ * Which normalization kind a column role is read as (`null` for roles that feed no key).
+ * From the core; call after the core is loaded (any other helper's promise resolved).
+ */
 export function kindOfRole(role) {
-  return ({
-    email: 'email', phone: 'phone', first_name: 'name', last_name: 'name', full_name: 'name',
-    postal: 'postal', maid: 'maid', email_sha256: 'sha256', phone_sha256: 'sha256',
-  })[role] ?? null;
+  return roleInfo(role)?.kind ?? null;
+}
+
+/** Which match key a column role feeds (`null` for none); from the core, as `kindOfRole`. */
+export function keyOfRole(role) {
+  return roleInfo(role)?.key ?? null;
 }
 
 /**

@@ -29,12 +29,14 @@ pub mod quality;
 pub mod report;
 pub mod seal;
 pub mod session;
+pub mod side;
 pub mod wire;
 
 /// The protocol vectors' runner (`tests/vectors/protocol-*.tsv`); tests and the `danger`
 /// feature only.
 #[cfg(any(test, feature = "danger"))]
 pub mod vectors;
+pub use side::Side;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod relay;

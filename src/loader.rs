@@ -104,9 +104,8 @@ impl Loader {
             while let Some(row) = self.ingest.next_row() {
                 let (outcome, record) = inspector.add(&row);
                 if self.keep && outcome == RowOutcome::Used {
-                    let keys: Vec<(usize, [u8; 32])> = record.keys.iter().map(|(k, d)| (*k as usize, *d)).collect();
                     let number = u32::try_from(row.number).unwrap_or(u32::MAX);
-                    self.set.add(number, record.group.as_deref(), &keys, u8::MAX);
+                    self.set.add(number, record.group.as_deref(), &record.keys);
                 }
             }
         }

@@ -6,8 +6,17 @@
 //! ones both sides hold. The host then confirms the final manifest; every later bulk
 //! message carries its hash ([`Manifest::hash`]).
 
+mod change;
+mod proposal;
+
+pub use change::Change;
+pub use proposal::{MeasurementRequest, Proposal, DEFAULT_MAX_RECORDS, DEFAULT_PRESET};
+
+use crate::psi::{KeyMask, MatchKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+pub use crate::Side;
 
 /// Version of the protocol and of this manifest format.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -27,6 +36,16 @@ pub enum Mode {
     Audience,
 }
 
+impl Mode {
+    /// `aggregate` or `audience`, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Aggregate => "aggregate",
+            Mode::Audience => "audience",
+        }
+    }
+}
+
 /// The report template the host chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,14 +60,16 @@ pub enum Template {
     Audience,
 }
 
-/// Which side a rule is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    /// The side that created the collaboration.
-    Host,
-    /// The side that joined it.
-    Guest,
+impl Template {
+    /// The template's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Template::Overlap => "overlap",
+            Template::Segments => "segments",
+            Template::Measurement => "measurement",
+            Template::Audience => "audience",
+        }
+    }
 }
 
 /// Campaign measurement: which side's group column says exposed or control.
@@ -75,8 +96,8 @@ pub struct Manifest {
     pub preset: String,
     /// Fingerprint of the preset's rules; both sides must compute the same.
     pub preset_fingerprint: String,
-    /// Match keys used, in [`crate::psi::KEYS`] order.
-    pub keys: Vec<String>,
+    /// Match keys used, in wire order ([`MatchKey::index`]), each once.
+    pub keys: Vec<MatchKey>,
     /// Privacy threshold.
     pub k: u32,
     /// Each side's set must hold at least this many records.
@@ -144,7 +165,25 @@ impl core::fmt::Display for ManifestError {
 
 impl std::error::Error for ManifestError {}
 
+impl ManifestError {
+    /// A stable kebab-case code for programs and the JS API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ManifestError::Malformed(_) | ManifestError::Rule(_) => "manifest",
+            ManifestError::Version { .. } => "version-mismatch",
+            ManifestError::PresetMismatch { .. } => "preset-mismatch",
+            ManifestError::UnknownPreset(_) => "unknown-preset",
+            ManifestError::NoSharedKey => "no-shared-key",
+        }
+    }
+}
+
 impl Manifest {
+    /// The agreed keys as a mask.
+    pub fn key_mask(&self) -> KeyMask {
+        self.keys.iter().collect()
+    }
+
     /// SHA-256 of the manifest's canonical JSON (fields in declaration order).
     pub fn hash(&self) -> [u8; 32] {
         Sha256::digest(self.to_json().as_bytes()).into()
@@ -168,11 +207,7 @@ impl Manifest {
         }
         let ours = local_fingerprint(&m.preset).ok_or_else(|| ManifestError::UnknownPreset(m.preset.clone()))?;
         if ours != m.preset_fingerprint {
-            return Err(ManifestError::PresetMismatch {
-                preset: m.preset.clone(),
-                ours,
-                theirs: m.preset_fingerprint.clone(),
-            });
+            return Err(ManifestError::PresetMismatch { preset: m.preset.clone(), ours, theirs: m.preset_fingerprint.clone() });
         }
         m.validate()?;
         Ok(m)
@@ -186,8 +221,8 @@ impl Manifest {
         if self.keys.is_empty() {
             return Err(ManifestError::NoSharedKey);
         }
-        if let Some(k) = self.keys.iter().find(|k| crate::psi::key_index(k).is_none()) {
-            return Err(ManifestError::Rule(format!("unknown match key '{k}'")));
+        if self.keys.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ManifestError::Rule("match keys must be listed once each, in wire order".into()));
         }
         if self.k < MIN_K {
             return Err(ManifestError::Rule(format!("threshold k must be at least {MIN_K}")));
@@ -208,7 +243,7 @@ impl Manifest {
     ///
     /// # Errors
     /// [`ManifestError::NoSharedKey`] if the guest holds none of the proposed keys.
-    pub fn tighten(&self, local: &LocalRules, held: &[String], guest_group: Option<String>) -> Result<Manifest, ManifestError> {
+    pub fn tighten(&self, local: &LocalRules, held: KeyMask, guest_group: Option<String>) -> Result<Manifest, ManifestError> {
         let mut m = self.clone();
         m.k = m.k.max(local.min_k);
         m.min_records = m.min_records.max(local.min_records);
@@ -219,7 +254,7 @@ impl Manifest {
                 m.template = Template::Overlap;
             }
         }
-        m.keys.retain(|k| held.contains(k));
+        m.keys.retain(|k| held.contains(*k));
         if m.mode == Mode::Aggregate {
             m.guest_group = guest_group;
         }
@@ -254,47 +289,35 @@ impl Manifest {
         counter.validate()
     }
 
-    /// Human-readable list of what `counter` changed, for highlighting.
-    pub fn changes(&self, counter: &Manifest) -> Vec<String> {
-        let mut out = Vec::new();
-        if counter.k != self.k {
-            out.push(format!("threshold k {} → {}", self.k, counter.k));
-        }
-        if counter.mode != self.mode {
-            out.push(format!("mode {:?} → {:?}", self.mode, counter.mode).to_lowercase());
-        }
-        if counter.keys != self.keys {
-            out.push(format!("keys {} → {}", self.keys.join("+"), counter.keys.join("+")));
-        }
-        if counter.min_records != self.min_records || counter.max_records != self.max_records {
-            out.push(format!(
-                "set size {}..{} → {}..{}",
-                self.min_records, self.max_records, counter.min_records, counter.max_records
-            ));
-        }
-        if counter.guest_group != self.guest_group {
-            out.push(format!("partner breakdown column: {}", counter.guest_group.as_deref().unwrap_or("none")));
-        }
-        out
+    /// What `counter` changed, rule by rule (see [`Change`]).
+    pub fn changes(&self, counter: &Manifest) -> Vec<Change> {
+        Change::between(self, counter)
     }
 }
 
-/// What one side insists on, whatever the partner proposes.
+/// What one side insists on, whatever the partner proposes. JSON (the npm API's
+/// `local` option): `{ minK?, minRecords?, maxRecords?, allowAudience? }`, each field
+/// defaulting as [`LocalRules::default`]; the snake_case names are read too.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LocalRules {
     /// The smallest threshold this side accepts.
+    #[serde(alias = "minK")]
     pub min_k: u32,
     /// The smallest partner set this side accepts.
+    #[serde(alias = "minRecords")]
     pub min_records: u32,
     /// The largest set this side accepts.
+    #[serde(alias = "maxRecords")]
     pub max_records: u32,
     /// Whether this side opts in to audience mode.
+    #[serde(alias = "allowAudience")]
     pub allow_audience: bool,
 }
 
 impl Default for LocalRules {
     fn default() -> Self {
-        LocalRules { min_k: DEFAULT_K, min_records: 0, max_records: 50_000_000, allow_audience: true }
+        LocalRules { min_k: DEFAULT_K, min_records: 0, max_records: DEFAULT_MAX_RECORDS, allow_audience: true }
     }
 }
 

@@ -102,6 +102,18 @@ impl core::fmt::Display for NormalizeError {
 
 impl std::error::Error for NormalizeError {}
 
+impl NormalizeError {
+    /// A stable kebab-case code for programs and the JS API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            NormalizeError::Empty => "empty",
+            NormalizeError::Invalid(_) => "invalid",
+            NormalizeError::NoCountryCode => "no-country-code",
+            NormalizeError::UnknownCountry => "unknown-country",
+        }
+    }
+}
+
 /// Whether `iso` (ISO 3166-1 alpha-2, any case) is a country the phone rules know, so
 /// callers can refuse a bad `default_country` once instead of on every record.
 pub fn is_known_country(iso: &str) -> bool {

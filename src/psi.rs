@@ -26,12 +26,12 @@
 //! `compress(P·s)` for every point at a fraction of the per-point cost.
 //!
 //! ```
-//! use cleanmatch::psi::{blind_batch, evaluate_batch, Secret};
+//! use cleanmatch::psi::{blind_batch, evaluate_batch, MatchKey, Secret};
 //! let (a, b) = (Secret::random()?, Secret::random()?);
 //! let digest = cleanmatch::hash::sha256(b"jane@example.com");
 //! // A blinds, B evaluates A's point; B blinds, A evaluates B's point.
-//! let from_a = blind_batch(&a, "email", &digest)?;
-//! let from_b = blind_batch(&b, "email", &digest)?;
+//! let from_a = blind_batch(&a, MatchKey::Email, &digest)?;
+//! let from_b = blind_batch(&b, MatchKey::Email, &digest)?;
 //! let a_doubled = evaluate_batch(&b, &from_a)?;
 //! let b_doubled = evaluate_batch(&a, &from_b)?;
 //! assert_eq!(a_doubled, b_doubled); // the same person on both sides
@@ -39,14 +39,16 @@
 //! ```
 
 mod error;
+mod key;
 mod own_set;
 mod party;
 mod secret;
 mod shuffle;
 
 pub use error::PsiError;
+pub use key::{KeyMask, MatchKey};
 pub use own_set::{FlatRecords, OwnSet, ALL};
-pub use party::{Op, Party, PartyError, Progress, Task, CHUNK};
+pub use party::{Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK};
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};
 
@@ -62,32 +64,20 @@ pub const VALUE_LEN: usize = 12;
 /// Bytes of a SHA-256 digest.
 pub const DIGEST_LEN: usize = 32;
 
-/// The match keys, in wire order. A key's index is its bit in a record's key mask.
-pub const KEYS: [&str; 5] = ["email", "phone", "name", "postal", "maid"];
-
-/// The wire index of a match key name.
-pub fn key_index(key: &str) -> Option<usize> {
-    KEYS.iter().position(|k| *k == key)
-}
-
 /// Blinds digests of one key: `hash_to_group(key, d)·s`, compressed.
 ///
 /// `digests` holds `n` 32-byte SHA-256 digests back to back; the result holds `n`
 /// 32-byte compressed points in the same order.
 ///
 /// # Errors
-/// [`PsiError::UnknownKey`] if `key` is not one of [`KEYS`]; [`PsiError::Length`] if
-/// `digests` is not a multiple of 32 bytes.
-pub fn blind_batch(secret: &Secret, key: &str, digests: &[u8]) -> Result<Vec<u8>, PsiError> {
-    if key_index(key).is_none() {
-        return Err(PsiError::UnknownKey);
-    }
+/// [`PsiError::Length`] if `digests` is not a multiple of 32 bytes.
+pub fn blind_batch(secret: &Secret, key: MatchKey, digests: &[u8]) -> Result<Vec<u8>, PsiError> {
     if digests.len() % DIGEST_LEN != 0 {
         return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN });
     }
     let halved: Vec<RistrettoPoint> = digests
         .chunks_exact(DIGEST_LEN)
-        .map(|d| hash_to_group(key, d) * secret.half())
+        .map(|d| hash_to_group(key.as_str(), d) * secret.half())
         .collect();
     let mut out = Vec::with_capacity(digests.len());
     for p in RistrettoPoint::double_and_compress_batch(&halved) {

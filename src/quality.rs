@@ -54,13 +54,13 @@ pub struct QualityReport {
     /// Each column's name, role and confidence.
     pub columns: Vec<ColumnReport>,
     /// Per match key, for every identifier cell of every non-blank row.
-    pub kinds: BTreeMap<&'static str, KindStats>,
+    pub by_key: BTreeMap<MatchKey, KeyStats>,
     /// Rows whose set of identifiers repeats an earlier row's.
     pub duplicate_records: u64,
     /// Distribution of the group column.
     pub group: Option<GroupReport>,
     /// The first few invalid values per key, with row and column (local only).
-    pub invalid_examples: BTreeMap<&'static str, Vec<InvalidExample>>,
+    pub invalid_examples: BTreeMap<MatchKey, Vec<InvalidExample>>,
     /// Rows with more or fewer fields than the header.
     pub ragged_rows: u64,
     /// Rows with bytes malformed in the detected encoding.
@@ -90,7 +90,7 @@ pub struct ColumnReport {
 
 /// Counts for one match key.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct KindStats {
+pub struct KeyStats {
     /// Cells that normalized.
     pub valid: u64,
     /// Cells the rules refused.
@@ -272,7 +272,7 @@ impl<D: Digester> Inspector<D> {
                     evidence: c.evidence.clone(),
                 })
                 .collect(),
-            kinds: BTreeMap::new(),
+            by_key: BTreeMap::new(),
             duplicate_records: 0,
             group: group_column.map(|c| GroupReport {
                 column: names.get(c).cloned().unwrap_or_default(),
@@ -338,13 +338,13 @@ impl<D: Digester> Inspector<D> {
 
     fn count_keys(&mut self, row: &Row, ex: &Extracted) {
         for check in &ex.checks {
-            let stats = self.report.kinds.entry(check.key.as_str()).or_default();
+            let stats = self.report.by_key.entry(check.key).or_default();
             match &check.status {
                 KeyStatus::Valid => stats.valid += 1,
                 KeyStatus::Empty => stats.empty += 1,
                 KeyStatus::Invalid(why) => {
                     stats.invalid += 1;
-                    let examples = self.report.invalid_examples.entry(check.key.as_str()).or_default();
+                    let examples = self.report.invalid_examples.entry(check.key).or_default();
                     if examples.len() < EXAMPLES_PER_KIND {
                         examples.push(InvalidExample {
                             row: row.number,
@@ -369,7 +369,7 @@ impl<D: Digester> Inspector<D> {
             // A set per key: each grows (and rehashes) on its own, which keeps the peak
             // lower than one set of all keys would.
             if !self.seen_keys.entry(*key).or_default().insert(prefix(digest)) {
-                self.report.kinds.entry(key.as_str()).or_default().duplicate += 1;
+                self.report.by_key.entry(*key).or_default().duplicate += 1;
             }
         }
     }
@@ -464,7 +464,7 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
             ));
         }
     }
-    if let Some(p) = r.kinds.get("phone") {
+    if let Some(p) = r.by_key.get(&MatchKey::Phone) {
         let present = p.valid + p.invalid;
         let share = percent(p.assumed_country, present);
         if p.assumed_country > 0 && share >= 5 {
@@ -478,7 +478,7 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
             });
         }
     }
-    for (kind, s) in &r.kinds {
+    for (kind, s) in &r.by_key {
         if s.decimal_integer > 0 {
             w.push(format!(
                 "{} {kind} values were written as decimals (like 447700900123.0, as pandas and csvkit write numbers); read as their integer digits",

@@ -21,6 +21,7 @@ pub use receipt::{receipt, ReceiptContext};
 pub use view::{MergedGroups, OwnIndex, ViewBuilder, OTHER};
 
 use crate::manifest::{Manifest, Mode, Side};
+use crate::psi::MatchKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -30,8 +31,8 @@ pub type Count = Option<u64>;
 /// Figures about one side's records for one match key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyFigures {
-    /// The key (`email`, `phone`, ...).
-    pub key: String,
+    /// The key.
+    pub key: MatchKey,
     /// Records that have this key.
     pub records: u64,
     /// Of those, records whose value of this key matched.
@@ -132,20 +133,20 @@ impl Report {
     }
 
     /// The report from one side's point of view, as the command line prints it:
-    /// `own_records`, `partner_records`, `own_matched`, `partner_matched`, `by_kind`,
+    /// `own_records`, `partner_records`, `own_matched`, `partner_matched`, `by_key`,
     /// `cells`, `report_hash`, and the full figures.
     pub fn for_side(&self, side: Side) -> serde_json::Value {
         let (own, partner) = match side {
             Side::Host => (&self.figures.host, &self.figures.guest),
             Side::Guest => (&self.figures.guest, &self.figures.host),
         };
-        let by_kind: serde_json::Map<String, serde_json::Value> = own
+        let by_key: serde_json::Map<String, serde_json::Value> = own
             .by_key
             .iter()
             .map(|k| {
                 let p = partner.by_key.iter().find(|p| p.key == k.key);
                 (
-                    k.key.clone(),
+                    k.key.as_str().to_owned(),
                     serde_json::json!({
                         "own_records": k.records,
                         "own_matched": k.matched,
@@ -165,7 +166,7 @@ impl Report {
             "partner_matched": partner.matched,
             "own_match_rate": rate(own.matched, own.records),
             "partner_match_rate": rate(partner.matched, partner.records),
-            "by_kind": by_kind,
+            "by_key": by_key,
             "own_groups": own.groups,
             "partner_groups": partner.groups,
             "cells": own.cells,

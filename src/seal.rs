@@ -81,48 +81,10 @@ const KIND_HELLO: u8 = b'H';
 const KIND_DATA: u8 = b'D';
 const KIND_CONTROL: u8 = b'C';
 
-/// Which side of the collaboration: the host made the invite, the guest followed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Made the invite and opened the room.
-    Host,
-    /// Joined with the invite.
-    Guest,
-}
+pub use crate::Side;
 
-impl Role {
-    /// The other side.
-    pub fn peer(self) -> Role {
-        match self {
-            Role::Host => Role::Guest,
-            Role::Guest => Role::Host,
-        }
-    }
-
-    /// `"host"` or `"guest"`, as in the relay URL.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Host => "host",
-            Role::Guest => "guest",
-        }
-    }
-
-    fn byte(self) -> u8 {
-        match self {
-            Role::Host => 0,
-            Role::Guest => 1,
-        }
-    }
-
-    fn from_byte(b: u8) -> Option<Role> {
-        match b {
-            0 => Some(Role::Host),
-            1 => Some(Role::Guest),
-            _ => None,
-        }
-    }
-}
+/// The relay's and the handshake's older name for [`Side`]: the same type.
+pub type Role = Side;
 
 /// What a frame is, read from its first byte without any key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

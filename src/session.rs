@@ -8,217 +8,152 @@
 //!    keys and the verification code follow ([`Event::Connected`]). Both people compare
 //!    the code and say so ([`Session::confirm_code`]) before the host's proposal goes
 //!    out or the guest can accept it.
-//! 2. **Agree.** The host sends its proposal; the guest reviews it
-//!    ([`Event::Proposed`]) and accepts, possibly tightened ([`Session::accept`]); the
-//!    host confirms ([`Event::Countered`] when the guest changed something,
-//!    [`Session::confirm`]). Both get [`Event::Agreed`]. Nothing is blinded before.
-//! 3. **Run.** Each side hands in its records ([`Session::start`]); the [`Party`] does
-//!    the protocol; tasks go out through [`Session::poll_task`].
+//! 2. **Agree** ([`agreement`](self) state). The host sends its proposal once; the guest
+//!    reviews it ([`Event::Proposed`]) and accepts what it was shown, possibly tightened
+//!    ([`Session::accept`], bound to the proposal's hash); the host confirms
+//!    ([`Event::Countered`] when the guest changed a rule, [`Session::confirm`]). Both get
+//!    [`Event::Agreed`]. A second proposal, an answer to other terms or a confirmation
+//!    of another answer ends the session. Nothing is blinded before.
+//! 3. **Run.** Each side hands in its records ([`Session::start`]), which are cut to the
+//!    agreed keys; the [`Party`] does the protocol; tasks go out through
+//!    [`Session::poll_task`].
 //! 4. **Report.** Both views are exchanged, the report is assembled and both hashes
 //!    compared ([`Event::Finished`]).
 //!
-//! Every message travels sealed. Data frames are acknowledged in control frames so
-//! that a side that reconnects after a drop gets exactly the frames it missed; frames
-//! it already has are ignored, never applied twice. A failure on either side sends an
-//! abort with a reason and ends the session on both.
+//! Every message travels sealed over a link that acknowledges, resumes and resends
+//! (`link`). A failure on either side sends an abort with its stable code and a reason
+//! and ends the session on both: the partner's [`Event::Failed`] carries the same code
+//! with [`Origin::Partner`].
+//!
+//! Two sessions end to end in memory:
+//! ```
+//! use cleanmatch::manifest::{LocalRules, Proposal};
+//! use cleanmatch::psi::{KeyMask, MatchKey, OwnSet};
+//! use cleanmatch::seal::Invite;
+//! use cleanmatch::session::{Event, Session, SessionError};
+//!
+//! fn records(ids: std::ops::Range<u32>) -> OwnSet {
+//!     let mut set = OwnSet::new();
+//!     for i in ids {
+//!         let digest = cleanmatch::hash::sha256(format!("user{i}@example.com").as_bytes());
+//!         set.add(i, None, &[(MatchKey::Email, digest)]);
+//!     }
+//!     set
+//! }
+//!
+//! /// Runs tasks and answers events as a user who accepts; true once finished.
+//! fn drive(s: &mut Session, set: &mut Option<OwnSet>) -> Result<bool, SessionError> {
+//!     while let Some(task) = s.poll_task() {
+//!         let Some(secret) = s.secret() else { break }; // a started run has one
+//!         let result = task.run(secret);
+//!         s.complete(task.id, result)?;
+//!     }
+//!     let mut finished = false;
+//!     while let Some(event) = s.poll_event() {
+//!         match event {
+//!             // The people compared the code (here: trusted, as a script would).
+//!             Event::Connected { .. } => s.confirm_code()?,
+//!             Event::Proposed { manifest, .. } => {
+//!                 s.accept(&manifest.hash(), KeyMask::ALL, None)?;
+//!             }
+//!             Event::Agreed { .. } => s.start(set.take().unwrap_or_default())?,
+//!             Event::Finished => finished = true,
+//!             _ => {}
+//!         }
+//!     }
+//!     Ok(finished)
+//! }
+//!
+//! let rules = LocalRules { min_k: 10, ..LocalRules::default() };
+//! let invite = Invite::generate()?;
+//! let proposal = Proposal { k: 10, ..Proposal::default() }.to_manifest()?;
+//! let mut host = Session::host(invite.clone(), rules.clone(), proposal)?;
+//! let mut guest = Session::guest(Invite::parse(&invite.fragment())?, rules);
+//! let (mut host_set, mut guest_set) = (Some(records(0..300)), Some(records(200..600)));
+//! host.peer_joined()?; // the relay's `peer-joined`, on both sides
+//! guest.peer_joined()?;
+//! let (mut host_done, mut guest_done) = (false, false);
+//! while !(host_done && guest_done) {
+//!     host_done |= drive(&mut host, &mut host_set)?;
+//!     guest_done |= drive(&mut guest, &mut guest_set)?;
+//!     while let Some(frame) = host.poll_transmit() {
+//!         guest.receive(&frame)?;
+//!     }
+//!     while let Some(frame) = guest.poll_transmit() {
+//!         host.receive(&frame)?;
+//!     }
+//! }
+//! let report = host.report().ok_or("the host has no report")?;
+//! assert_eq!(Some(report), guest.report());
+//! assert_eq!(report.figures.host.matched, Some(100));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use crate::manifest::{LocalRules, Manifest, ManifestError, Side};
-use crate::psi::{OwnSet, Party, PartyError, Progress, PsiError, Secret, Task};
+mod agreement;
+mod error;
+mod event;
+mod link;
+
+pub use error::{Negotiation, SessionError, CODES};
+pub use event::{Event, Origin};
+pub use link::{ACK_EVERY, WINDOW_BYTES};
+
+use crate::manifest::{Change, LocalRules, Manifest};
+use crate::psi::{KeyMask, OwnSet, Party, Progress, PsiError, Secret, Task};
 use crate::report::Report;
-use crate::seal::{Channel, Handshake, Invite, Role, SealError};
-use crate::wire::{Message, WireError};
+use crate::seal::Invite;
+use crate::wire::Message;
+use crate::Side;
+use agreement::{Agreement, Step};
+use link::{Inbound, Link};
 use std::collections::VecDeque;
-
-/// Unacknowledged bytes a side may have in flight before it waits for the partner.
-pub const WINDOW_BYTES: usize = 48 << 20;
-/// Data frames between acknowledgements.
-pub const ACK_EVERY: u64 = 8;
-
-/// Something the caller should show or act on.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Event {
-    /// The end-to-end channel is up; both pages show this code.
-    Connected {
-        /// Six digits; equal on both sides unless someone sits in the middle.
-        verification_code: String,
-    },
-    /// Guest: the host's proposal, to review and [`Session::accept`].
-    Proposed(Manifest),
-    /// Host: the guest tightened the proposal; review and [`Session::confirm`].
-    Countered {
-        /// The tightened manifest.
-        manifest: Manifest,
-        /// What changed, for highlighting.
-        changes: Vec<String>,
-    },
-    /// Both agreed; call [`Session::start`] with this side's records.
-    Agreed(Manifest),
-    /// The report is computed and both sides' hashes agree.
-    Finished,
-    /// The session ended with an error (local or the partner's abort).
-    Failed {
-        /// Stable machine-readable code.
-        code: &'static str,
-        /// What happened and what to do.
-        message: String,
-    },
-}
-
-/// Why the session stopped.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum SessionError {
-    /// Sealing or opening failed (wrong invite, tampering).
-    Seal(SealError),
-    /// A message could not be decoded.
-    Wire(WireError),
-    /// The manifests disagree.
-    Manifest(ManifestError),
-    /// The protocol run failed.
-    Party(PartyError),
-    /// The partner aborted.
-    PartnerAborted {
-        /// The partner's code.
-        code: u16,
-        /// The partner's reason.
-        reason: String,
-    },
-    /// A call came at the wrong time.
-    State(&'static str),
-}
-
-impl core::fmt::Display for SessionError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            SessionError::Seal(e) => write!(f, "{e}"),
-            SessionError::Wire(e) => write!(f, "the partner sent a malformed message: {e}"),
-            SessionError::Manifest(e) => write!(f, "{e}"),
-            SessionError::Party(e) => write!(f, "{e}"),
-            SessionError::PartnerAborted { reason, .. } => write!(f, "the partner stopped: {reason}"),
-            SessionError::State(what) => write!(f, "{what}"),
-        }
-    }
-}
-
-impl std::error::Error for SessionError {}
-
-impl SessionError {
-    /// A stable code for the page and the JS API.
-    pub fn code(&self) -> &'static str {
-        match self {
-            SessionError::Seal(_) => "seal",
-            SessionError::Wire(_) => "protocol",
-            SessionError::Manifest(ManifestError::Version { .. }) => "version-mismatch",
-            SessionError::Manifest(ManifestError::PresetMismatch { .. }) => "preset-mismatch",
-            SessionError::Manifest(ManifestError::NoSharedKey) => "no-shared-key",
-            SessionError::Manifest(_) => "manifest",
-            SessionError::Party(PartyError::TooSmall { .. }) => "set-too-small",
-            SessionError::Party(PartyError::TooLarge { .. }) => "set-too-large",
-            SessionError::Party(PartyError::Psi(PsiError::InvalidPoint { .. })) => "invalid-point",
-            SessionError::Party(PartyError::ReportMismatch) => "report-mismatch",
-            SessionError::Party(_) => "protocol",
-            SessionError::PartnerAborted { .. } => "partner-aborted",
-            SessionError::State(_) => "state",
-        }
-    }
-}
-
-impl From<SealError> for SessionError {
-    fn from(e: SealError) -> Self {
-        SessionError::Seal(e)
-    }
-}
-impl From<WireError> for SessionError {
-    fn from(e: WireError) -> Self {
-        SessionError::Wire(e)
-    }
-}
-impl From<ManifestError> for SessionError {
-    fn from(e: ManifestError) -> Self {
-        SessionError::Manifest(e)
-    }
-}
-impl From<PartyError> for SessionError {
-    fn from(e: PartyError) -> Self {
-        SessionError::Party(e)
-    }
-}
-
-const CONTROL_ACK: u8 = 1;
-const CONTROL_RESUME: u8 = 2;
 
 /// One side's session.
 pub struct Session {
     side: Side,
     invite: Invite,
     local: LocalRules,
-    handshake: Option<Handshake>,
-    /// Own commit frame, then own hello once revealed: resent as they are on a reconnect.
-    own_handshake: Vec<Vec<u8>>,
-    peer_commit: Option<Vec<u8>>,
-    peer_hello: Option<Vec<u8>>,
-    /// The partner's frames that came sealed before our channel was up (its hello was
-    /// lost to a dropped connection): we ask for a resend once the channel is up.
-    dropped_early: bool,
+    link: Link,
+    agreement: Agreement,
+    verification_code: Option<String>,
     code_confirmed: bool,
-    proposal_sent: bool,
-    channel: Option<Channel>,
-    proposal: Option<Manifest>,
-    counter: Option<Manifest>,
-    agreed: Option<Manifest>,
     party: Option<Party>,
+    /// The partner's run data that arrived after the agreement but before this side's
+    /// caller handed in its records.
     early: VecDeque<Message>,
-    transmit: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
-    unacked: VecDeque<(u64, Vec<u8>)>,
-    unacked_bytes: usize,
-    received: u64,
-    acked_received: u64,
     failed: bool,
     finished: bool,
 }
 
 impl Session {
-    /// A host session that will propose `proposal` once the guest connects.
+    /// A host session that will propose `proposal` once the guest connects (make it with
+    /// [`crate::manifest::Proposal`]).
     ///
     /// # Errors
     /// [`SessionError::Manifest`] if the proposal is inconsistent.
     pub fn host(invite: Invite, local: LocalRules, proposal: Manifest) -> Result<Session, SessionError> {
         proposal.validate()?;
-        let mut s = Session::new(Side::Host, invite, local);
-        s.proposal = Some(proposal);
-        Ok(s)
+        Ok(Session::new(Side::Host, invite, local, Agreement::Proposing { proposal }))
     }
 
     /// A guest session.
     pub fn guest(invite: Invite, local: LocalRules) -> Session {
-        Session::new(Side::Guest, invite, local)
+        Session::new(Side::Guest, invite, local, Agreement::Awaiting)
     }
 
-    fn new(side: Side, invite: Invite, local: LocalRules) -> Session {
+    fn new(side: Side, invite: Invite, local: LocalRules, agreement: Agreement) -> Session {
         Session {
             side,
             invite,
             local,
-            handshake: None,
-            own_handshake: Vec::new(),
-            peer_commit: None,
-            peer_hello: None,
-            dropped_early: false,
+            link: Link::new(side),
+            agreement,
+            verification_code: None,
             code_confirmed: false,
-            proposal_sent: false,
-            channel: None,
-            proposal: None,
-            counter: None,
-            agreed: None,
             party: None,
             early: VecDeque::new(),
-            transmit: VecDeque::new(),
             events: VecDeque::new(),
-            unacked: VecDeque::new(),
-            unacked_bytes: 0,
-            received: 0,
-            acked_received: 0,
             failed: false,
             finished: false,
         }
@@ -234,11 +169,9 @@ impl Session {
         self.invite.room_id()
     }
 
-    fn role(&self) -> Role {
-        match self.side {
-            Side::Host => Role::Host,
-            Side::Guest => Role::Guest,
-        }
+    /// The verification code, once connected.
+    pub fn verification_code(&self) -> Option<&str> {
+        self.verification_code.as_deref()
     }
 
     /// The relay says the partner is connected (first time or after a reconnect).
@@ -249,14 +182,7 @@ impl Session {
         if self.failed {
             return Ok(());
         }
-        self.start_handshake()?;
-        // Our handshake frames again, as they were: a partner who lost them to a dropped
-        // connection finishes its handshake; one who has them ignores them.
-        for f in &self.own_handshake {
-            self.transmit.push_back(f.clone());
-        }
-        self.send_resume();
-        Ok(())
+        self.link.peer_joined(&self.invite)
     }
 
     /// Handles one frame from the relay.
@@ -275,104 +201,86 @@ impl Session {
         r
     }
 
-    fn start_handshake(&mut self) -> Result<(), SessionError> {
-        if self.handshake.is_none() && self.own_handshake.is_empty() {
-            let (h, commit) = Handshake::start(&self.invite, self.role())?;
-            self.handshake = Some(h);
-            self.own_handshake.push(commit);
-        }
-        Ok(())
-    }
-
     fn receive_inner(&mut self, frame: &[u8]) -> Result<(), SessionError> {
-        match crate::seal::frame_kind(frame) {
-            Some(crate::seal::FrameKind::Commit) => self.on_commit(frame),
-            Some(crate::seal::FrameKind::Hello) => self.on_hello(frame),
-            Some(crate::seal::FrameKind::Control | crate::seal::FrameKind::Data) if self.channel.is_none() => {
-                // Sealed by a partner whose channel is up while ours is not: its hello
-                // was lost to a dropped connection and comes again on the reconnect.
-                // Nothing here can be opened yet; the partner resends it on our resume.
-                self.dropped_early = true;
-                Ok(())
+        match self.link.receive(&self.invite, frame)? {
+            Inbound::Nothing => Ok(()),
+            Inbound::Connected(code) => {
+                self.verification_code = Some(code.clone());
+                self.events.push_back(Event::Connected { verification_code: code });
+                self.propose_once_confirmed()
             }
-            Some(crate::seal::FrameKind::Control) => {
-                let channel = self.channel.as_mut().ok_or(SessionError::State("control frame before the handshake"))?;
-                match channel.open_control(frame) {
-                    Ok(body) => self.on_control(&body),
-                    // A control frame resent or overtaken: the newer one already counted.
-                    Err(SealError::ControlReplayed { .. }) => Ok(()),
-                    Err(e) => Err(e.into()),
-                }
-            }
-            Some(crate::seal::FrameKind::Data) => {
-                let channel = self.channel.as_mut().ok_or(SessionError::State("data frame before the handshake"))?;
-                let plain = match channel.open(frame) {
-                    Ok(p) => p,
-                    // A frame resent after a reconnect that arrived the first time too,
-                    // or one sent past a gap before the resend: not applied, not fatal.
-                    Err(SealError::Replayed { .. } | SealError::OutOfOrder { .. }) => return Ok(()),
-                    Err(e) => return Err(e.into()),
-                };
-                self.received += 1;
-                if self.received - self.acked_received >= ACK_EVERY {
-                    let mut body = vec![CONTROL_ACK];
-                    body.extend_from_slice(&self.received.to_le_bytes());
-                    self.transmit.push_back(channel.seal_control(&body));
-                    self.acked_received = self.received;
-                }
-                let msg = Message::decode(&plain)?;
-                self.on_message(msg)
-            }
-            None => Err(SessionError::Seal(SealError::WrongKind)),
+            Inbound::Data(plain) => self.on_message(Message::decode(&plain)?),
         }
     }
 
-    fn on_commit(&mut self, frame: &[u8]) -> Result<(), SessionError> {
-        if let Some(known) = &self.peer_commit {
-            if known.as_slice() == frame {
-                // The same commit again (resent on a reconnect): nothing new.
-                return Ok(());
+    fn on_message(&mut self, msg: Message) -> Result<(), SessionError> {
+        match msg {
+            Message::Abort { code, reason } => Err(SessionError::from_partner(&code, reason)),
+            Message::Propose(_) | Message::Counter { .. } | Message::Confirm(_) => {
+                let step = self.agreement.on_message(msg)?;
+                self.apply(step)
             }
-            return Err(SessionError::State(
-                "the partner restarted the session; start again from the invite link",
-            ));
+            other => match self.party.as_mut() {
+                Some(party) => {
+                    party.handle(other)?;
+                    self.after_party();
+                    Ok(())
+                }
+                // The partner may start as soon as it has agreed, before this side's
+                // caller has handed in its records: keep its data until then.
+                None if self.agreement.agreed().is_some() => {
+                    self.early.push_back(other);
+                    Ok(())
+                }
+                None => Err(Negotiation::DataBeforeAgreement.into()),
+            },
         }
-        // The partner's commit can arrive before our own peer-joined notice.
-        if self.handshake.is_none() && self.own_handshake.is_empty() {
-            self.peer_joined()?;
+    }
+
+    fn apply(&mut self, step: Step) -> Result<(), SessionError> {
+        if let Some(msg) = step.send {
+            self.send(msg)?;
         }
-        let h = self.handshake.as_mut().ok_or(SessionError::State("no handshake"))?;
-        let hello = h.receive_commit(frame)?;
-        self.peer_commit = Some(frame.to_vec());
-        self.own_handshake.push(hello.clone());
-        self.transmit.push_back(hello);
+        if let Some(e) = step.event {
+            self.events.push_back(e);
+        }
         Ok(())
     }
 
-    fn on_hello(&mut self, frame: &[u8]) -> Result<(), SessionError> {
-        if self.channel.is_some() {
-            if self.peer_hello.as_deref() == Some(frame) {
-                // The same hello again (resent on a reconnect): nothing new.
-                return Ok(());
+    /// Guest: the answer [`Session::accept`] would send and what it changes in the
+    /// proposal (this side's stricter rules, the keys its file lacks, its breakdown
+    /// column), to show before the user accepts.
+    ///
+    /// # Errors
+    /// [`SessionError::Manifest`] (e.g. no shared key) or a state error.
+    pub fn preview(&self, held_keys: KeyMask, group: Option<String>) -> Result<(Manifest, Vec<Change>), SessionError> {
+        self.agreement.preview(&self.local, held_keys, group)
+    }
+
+    /// Guest: accepts the host's proposal whose hash is `displayed` (the one shown to the
+    /// user, [`Event::Proposed`]'s `manifest_hash`), tightened to this side's rules,
+    /// limited to the keys this side's file holds, with this side's breakdown column.
+    /// The answer carries the proposal's hash; the host refuses an answer to anything
+    /// it did not propose.
+    ///
+    /// # Errors
+    /// [`SessionError::Manifest`] (e.g. no shared key; the session then fails) or a state
+    /// error (nothing under review, or `displayed` is not the proposal under review).
+    pub fn accept(&mut self, displayed: &[u8; 32], held_keys: KeyMask, group: Option<String>) -> Result<Manifest, SessionError> {
+        if !self.code_confirmed {
+            return Err(SessionError::State("compare the verification code with your partner first"));
+        }
+        let (answer, msg) = match self.agreement.accept(displayed, &self.local, held_keys, group) {
+            Ok(r) => r,
+            Err(e) => {
+                if matches!(e, SessionError::Manifest(_)) {
+                    self.fail(&e);
+                }
+                return Err(e);
             }
-            return Err(SessionError::State(
-                "the partner restarted the session; start again from the invite link",
-            ));
-        }
-        if self.peer_commit.is_none() {
-            // Its commit was lost to a dropped connection: the hello cannot be checked
-            // and is not used. Both come again, in order, when the partner reconnects.
-            return Ok(());
-        }
-        let h = self.handshake.take().ok_or(SessionError::State("no handshake"))?;
-        let channel = h.finish(frame)?;
-        self.peer_hello = Some(frame.to_vec());
-        self.events.push_back(Event::Connected { verification_code: channel.verification_code() });
-        self.channel = Some(channel);
-        if std::mem::take(&mut self.dropped_early) {
-            self.send_resume();
-        }
-        self.send_proposal_once_confirmed()
+        };
+        self.send(msg)?;
+        Ok(answer)
     }
 
     /// Both people compared the verification code and it matched: the host's proposal
@@ -383,14 +291,11 @@ impl Session {
     /// # Errors
     /// A state error before the channel is up.
     pub fn confirm_code(&mut self) -> Result<(), SessionError> {
-        if self.channel.is_none() {
+        if self.verification_code.is_none() {
             return Err(SessionError::State("no verification code yet: the partner has not connected"));
         }
-        if self.code_confirmed {
-            return Ok(());
-        }
         self.code_confirmed = true;
-        self.send_proposal_once_confirmed()
+        self.propose_once_confirmed()
     }
 
     /// Whether [`Session::confirm_code`] was called.
@@ -398,140 +303,23 @@ impl Session {
         self.code_confirmed
     }
 
-    fn send_proposal_once_confirmed(&mut self) -> Result<(), SessionError> {
-        if self.side != Side::Host || !self.code_confirmed || self.channel.is_none() || self.proposal_sent {
+    fn propose_once_confirmed(&mut self) -> Result<(), SessionError> {
+        if !self.code_confirmed || self.verification_code.is_none() {
             return Ok(());
         }
-        if let Some(p) = &self.proposal {
-            let msg = Message::Propose(p.to_json());
-            self.proposal_sent = true;
-            self.send(msg)?;
-        }
-        Ok(())
-    }
-
-    fn send_resume(&mut self) {
-        if let Some(channel) = &mut self.channel {
-            let mut body = vec![CONTROL_RESUME];
-            body.extend_from_slice(&self.received.to_le_bytes());
-            self.transmit.push_back(channel.seal_control(&body));
-            self.acked_received = self.received;
+        match self.agreement.on_connected() {
+            Some(msg) => self.send(msg),
+            None => Ok(()),
         }
     }
 
-    fn on_control(&mut self, body: &[u8]) -> Result<(), SessionError> {
-        let (&kind, rest) = body.split_first().ok_or(SessionError::Seal(SealError::WrongKind))?;
-        let n = rest.try_into().map(u64::from_le_bytes).map_err(|_| SessionError::Seal(SealError::WrongKind))?;
-        while self.unacked.front().is_some_and(|(c, _)| *c < n) {
-            if let Some((_, f)) = self.unacked.pop_front() {
-                self.unacked_bytes -= f.len();
-            }
-        }
-        if kind == CONTROL_RESUME {
-            // The partner reconnected or we did: resend everything it has not got, in order.
-            let resend: Vec<Vec<u8>> = self.unacked.iter().map(|(_, f)| f.clone()).collect();
-            for f in resend.into_iter().rev() {
-                self.transmit.push_front(f);
-            }
-        }
-        Ok(())
-    }
-
-    fn on_message(&mut self, msg: Message) -> Result<(), SessionError> {
-        match msg {
-            Message::Abort { code, reason } => {
-                self.failed = true;
-                let e = SessionError::PartnerAborted { code, reason };
-                self.events.push_back(Event::Failed { code: e.code(), message: e.to_string() });
-                Err(e)
-            }
-            Message::Propose(json) if self.side == Side::Guest && self.counter.is_none() => {
-                let m = Manifest::parse(&json, fingerprint)?;
-                self.proposal = Some(m.clone());
-                self.events.push_back(Event::Proposed(m));
-                Ok(())
-            }
-            Message::Counter(json) if self.side == Side::Host && self.counter.is_none() => {
-                let proposal = self.proposal.clone().ok_or(SessionError::State("no proposal"))?;
-                let m = Manifest::parse(&json, fingerprint)?;
-                proposal.check_counter(&m)?;
-                let changes = proposal.changes(&m);
-                self.counter = Some(m.clone());
-                if changes.is_empty() {
-                    self.confirm()
-                } else {
-                    self.events.push_back(Event::Countered { manifest: m, changes });
-                    Ok(())
-                }
-            }
-            Message::Confirm(hash) if self.side == Side::Guest && self.agreed.is_none() => {
-                let m = self.counter.clone().ok_or(SessionError::State("confirmation before acceptance"))?;
-                if m.hash() != hash {
-                    return Err(SessionError::State("the host confirmed a different manifest"));
-                }
-                self.agreed = Some(m.clone());
-                self.events.push_back(Event::Agreed(m));
-                Ok(())
-            }
-            Message::Propose(_) | Message::Counter(_) | Message::Confirm(_) => {
-                Err(SessionError::Wire(WireError::Malformed("negotiation message out of turn")))
-            }
-            other => match self.party.as_mut() {
-                Some(party) => {
-                    party.handle(other)?;
-                    self.after_party()
-                }
-                // The partner may start as soon as it has agreed, before this side's
-                // caller has handed in its records: keep its data until then.
-                None if self.agreed.is_some() => {
-                    self.early.push_back(other);
-                    Ok(())
-                }
-                None => Err(SessionError::State("the partner sent data before both agreed")),
-            },
-        }
-    }
-
-    /// Guest: accepts the host's proposal, tightened to this side's rules, limited to
-    /// the keys this side's file holds, with this side's breakdown column.
-    ///
-    /// # Errors
-    /// [`SessionError::Manifest`] (e.g. no shared key) or a state error.
-    pub fn accept(&mut self, held_keys: &[String], group: Option<String>) -> Result<Manifest, SessionError> {
-        let proposal = self.proposal.clone().ok_or(SessionError::State("nothing to accept yet"))?;
-        if !self.code_confirmed {
-            return Err(SessionError::State("compare the verification code with your partner first"));
-        }
-        if self.side != Side::Guest || self.counter.is_some() {
-            return Err(SessionError::State("only the guest accepts, once"));
-        }
-        let r = proposal.tighten(&self.local, held_keys, group);
-        let m = match r {
-            Ok(m) => m,
-            Err(e) => {
-                let e = SessionError::Manifest(e);
-                self.fail(&e);
-                return Err(e);
-            }
-        };
-        self.counter = Some(m.clone());
-        self.send(Message::Counter(m.to_json()))?;
-        Ok(m)
-    }
-
-    /// Host: confirms the guest's (possibly tightened) manifest.
+    /// Host: confirms the guest's (tightened) answer.
     ///
     /// # Errors
     /// A state error if there is nothing to confirm.
     pub fn confirm(&mut self) -> Result<(), SessionError> {
-        let m = self.counter.clone().ok_or(SessionError::State("nothing to confirm yet"))?;
-        if self.side != Side::Host || self.agreed.is_some() {
-            return Err(SessionError::State("only the host confirms, once"));
-        }
-        self.send(Message::Confirm(m.hash()))?;
-        self.agreed = Some(m.clone());
-        self.events.push_back(Event::Agreed(m));
-        Ok(())
+        let step = self.agreement.confirm()?;
+        self.apply(step)
     }
 
     /// Starts the run with this side's records. The records may carry any keys: they are
@@ -541,18 +329,19 @@ impl Session {
     /// # Errors
     /// [`SessionError::Party`] if the set is outside the agreed sizes.
     pub fn start(&mut self, own: OwnSet) -> Result<(), SessionError> {
-        let m = self.agreed.clone().ok_or(SessionError::State("start before both agreed"))?;
+        let m = self.agreement.agreed().cloned().ok_or(SessionError::State("start before both agreed"))?;
         if self.party.is_some() {
             return Err(SessionError::State("already started"));
         }
-        let own = own.restricted(&m.keys);
-        let secret = Secret::random().map_err(PartyError::from)?;
-        let r = Party::new(self.side, m, secret, own).map_err(SessionError::from).and_then(|mut party| {
+        let own = own.restricted(m.key_mask());
+        let r = Secret::random().map_err(SessionError::from).and_then(|secret| {
+            let mut party = Party::new(self.side, m, secret, own)?;
             for msg in self.early.drain(..) {
                 party.handle(msg)?;
             }
             self.party = Some(party);
-            self.after_party()
+            self.after_party();
+            Ok(())
         });
         if let Err(e) = &r {
             self.fail(e);
@@ -582,43 +371,41 @@ impl Session {
             Some(p) => p.complete(id, result).map_err(SessionError::from),
             None => Err(SessionError::State("no run")),
         };
-        let r = r.and_then(|_| self.after_party());
-        if let Err(e) = &r {
-            self.fail(e);
+        match r {
+            Ok(()) => {
+                self.after_party();
+                Ok(())
+            }
+            Err(e) => {
+                self.fail(&e);
+                Err(e)
+            }
         }
-        r
     }
 
-    fn after_party(&mut self) -> Result<(), SessionError> {
+    fn after_party(&mut self) {
         if !self.finished && self.party.as_ref().is_some_and(|p| p.confirmed()) {
             self.finished = true;
             self.events.push_back(Event::Finished);
         }
-        Ok(())
     }
 
     fn send(&mut self, msg: Message) -> Result<(), SessionError> {
-        let channel = self.channel.as_mut().ok_or(SessionError::State("not connected"))?;
-        let counter = channel.sent_count();
-        let frame = channel.seal(&msg.encode());
-        self.unacked_bytes += frame.len();
-        self.unacked.push_back((counter, frame.clone()));
-        self.transmit.push_back(frame);
-        Ok(())
+        self.link.send(&msg.encode())
     }
 
     /// The next frame to send to the relay. Bulk messages are pulled from the run only
     /// while the unacknowledged window has room.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        if let Some(f) = self.transmit.pop_front() {
+        if let Some(f) = self.link.pop_transmit() {
             return Some(f);
         }
-        if self.failed || self.unacked_bytes >= WINDOW_BYTES {
+        if self.failed || self.link.window_full() {
             return None;
         }
         let msg = self.party.as_mut()?.poll_message()?;
         self.send(msg).ok()?;
-        self.transmit.pop_front()
+        self.link.pop_transmit()
     }
 
     /// The next event, if any.
@@ -631,14 +418,32 @@ impl Session {
         self.party.as_ref().map(|p| p.progress())
     }
 
+    /// The proposal: the host's own, or the one the guest reviews (until agreed).
+    pub fn proposal(&self) -> Option<&Manifest> {
+        self.agreement.proposal()
+    }
+
     /// The agreed manifest.
     pub fn manifest(&self) -> Option<&Manifest> {
-        self.agreed.as_ref()
+        self.agreement.agreed()
     }
 
     /// The confirmed report.
     pub fn report(&self) -> Option<&Report> {
         self.party.as_ref().filter(|p| p.confirmed()).and_then(|p| p.report())
+    }
+
+    /// The audit receipt ([`crate::report::receipt`]) once the report is confirmed: the
+    /// caller gives the times (its clock) and the file's name.
+    pub fn receipt(&self, started_ms: u64, finished_ms: u64, file_name: &str) -> Option<serde_json::Value> {
+        let ctx = crate::report::ReceiptContext {
+            side: self.side,
+            verification_code: self.verification_code.as_deref().unwrap_or_default(),
+            started_ms,
+            finished_ms,
+            file_name,
+        };
+        Some(crate::report::receipt(self.manifest()?, self.report()?, &ctx))
     }
 
     /// Audience mode: this side's matched source rows.
@@ -651,30 +456,30 @@ impl Session {
         self.failed
     }
 
-    /// Stops the session: tells the partner why (if connected) and ends it here.
+    /// Stops the session: tells the partner why (code `cancelled`, if connected) and ends
+    /// it here.
     pub fn cancel(&mut self, reason: &str) {
         if self.failed {
             return;
         }
-        let _ = self.send(Message::Abort { code: 1, reason: reason.chars().take(200).collect() });
+        let reason: String = reason.chars().take(200).collect();
+        let _ = self.send(Message::Abort { code: "cancelled".into(), reason: reason.clone() });
         self.failed = true;
-        self.events.push_back(Event::Failed { code: "cancelled", message: reason.to_string() });
+        self.events.push_back(Event::Failed { code: "cancelled", message: reason, origin: Origin::Local });
     }
 
     fn fail(&mut self, e: &SessionError) {
         if self.failed {
             return;
         }
-        if !matches!(e, SessionError::PartnerAborted { .. }) {
-            let reason = format!("the partner's side failed: {e}");
-            let _ = self.send(Message::Abort { code: 2, reason });
-        }
+        let origin = match e {
+            SessionError::Partner { .. } => Origin::Partner,
+            _ => {
+                let _ = self.send(Message::Abort { code: e.code().into(), reason: e.for_partner() });
+                Origin::Local
+            }
+        };
         self.failed = true;
-        self.events.push_back(Event::Failed { code: e.code(), message: e.to_string() });
+        self.events.push_back(Event::Failed { code: e.code(), message: e.to_string(), origin });
     }
-}
-
-/// The local fingerprint of a preset, as the partner's manifest names it.
-fn fingerprint(name: &str) -> Option<String> {
-    crate::normalize::Preset::named(name).map(|p| p.fingerprint())
 }

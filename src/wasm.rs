@@ -41,6 +41,7 @@ pub fn random_secret() -> JsResult<Vec<u8>> {
 #[wasm_bindgen(js_name = blindBatch)]
 pub fn blind_batch(secret: &[u8], key: &str, digests: &[u8]) -> JsResult<Vec<u8>> {
     let secret = psi::Secret::from_bytes(secret)?;
+    let key = psi::MatchKey::parse(key).ok_or(psi::PsiError::UnknownKey)?;
     Ok(psi::blind_batch(&secret, key, digests)?)
 }
 

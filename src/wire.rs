@@ -7,9 +7,9 @@
 //! | type | message | body |
 //! |---|---|---|
 //! | `0x01` | [`Message::Propose`] | manifest JSON (host → guest) |
-//! | `0x02` | [`Message::Counter`] | manifest JSON, accepted or tightened (guest → host) |
+//! | `0x02` | [`Message::Counter`] | 32-byte hash of the proposal accepted, manifest JSON accepted or tightened (guest → host) |
 //! | `0x03` | [`Message::Confirm`] | 32-byte manifest hash (host → guest) |
-//! | `0x04` | [`Message::Abort`] | `u16` code, UTF-8 reason |
+//! | `0x04` | [`Message::Abort`] | `u8` length, stable error code (ASCII `a-z0-9-`), UTF-8 reason |
 //! | `0x10` | [`Message::SetHeader`] | manifest hash, record count, key counts, groups |
 //! | `0x11` | [`Message::Structure`] | `u32` seq, per record `u16` group + `u8` key mask |
 //! | `0x12` | [`Message::Points`] | `u8` key, `u32` seq, 32-byte points |
@@ -17,7 +17,7 @@
 //! | `0x14` | [`Message::PartnerView`] | manifest hash, report JSON about the receiver's records |
 //! | `0x15` | [`Message::ReportHash`] | 32-byte report hash |
 
-use crate::psi::{KEYS, POINT_LEN, VALUE_LEN};
+use crate::psi::{KeyMask, MatchKey, POINT_LEN, VALUE_LEN};
 
 /// Most items (records, points or values) in one chunk.
 pub const MAX_CHUNK_ITEMS: usize = 1 << 16;
@@ -27,20 +27,29 @@ pub const MAX_GROUPS: usize = 1024;
 pub const MAX_LABEL: usize = 128;
 /// Longest JSON body in bytes.
 pub const MAX_JSON: usize = 1 << 20;
+/// Longest error code in an abort, in bytes.
+pub const MAX_CODE: usize = 40;
 
 /// A decoded message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// The host's proposed manifest.
     Propose(String),
-    /// The guest's answer: the manifest it accepts, possibly tightened.
-    Counter(String),
+    /// The guest's answer: the manifest it accepts, possibly tightened, bound to the
+    /// proposal it was shown.
+    Counter {
+        /// Hash of the proposal the guest reviewed.
+        proposal_hash: [u8; 32],
+        /// The manifest accepted, as JSON.
+        manifest: String,
+    },
     /// The host accepts the final manifest with this hash.
     Confirm([u8; 32]),
     /// The sender stops the session.
     Abort {
-        /// Machine-readable reason (see [`crate::session`]).
-        code: u16,
+        /// The stable code of why (e.g. `set-too-small`; see
+        /// [`crate::session::SessionError::code`]), at most [`MAX_CODE`] bytes.
+        code: String,
         /// Human-readable reason; never contains data.
         reason: String,
     },
@@ -50,13 +59,13 @@ pub enum Message {
     Structure {
         /// Chunk number, from 0.
         seq: u32,
-        /// One entry per record.
-        records: Vec<(u16, u8)>,
+        /// One entry per record: its group and the keys it has (never none).
+        records: Vec<(u16, KeyMask)>,
     },
     /// Blinded points of one key.
     Points {
-        /// Index into [`KEYS`].
-        key: u8,
+        /// The key (one byte on the wire: [`MatchKey::index`]).
+        key: MatchKey,
         /// Chunk number within this key, from 0.
         seq: u32,
         /// 32-byte points back to back.
@@ -64,8 +73,8 @@ pub enum Message {
     },
     /// Evaluated (double-blinded, truncated) values of the receiver's points of one key.
     Evaluated {
-        /// Index into [`KEYS`].
-        key: u8,
+        /// The key (one byte on the wire: [`MatchKey::index`]).
+        key: MatchKey,
         /// Chunk number within this key, from 0.
         seq: u32,
         /// 12-byte values back to back.
@@ -89,8 +98,8 @@ pub struct SetHeader {
     pub manifest_hash: [u8; 32],
     /// Records to be sent.
     pub records: u32,
-    /// Points per key, in [`KEYS`] order.
-    pub key_counts: [u32; KEYS.len()],
+    /// Points per key, indexed by [`MatchKey::index`].
+    pub key_counts: [u32; MatchKey::COUNT],
     /// Group labels and record counts; a record's group is an index into this list.
     pub groups: Vec<(String, u32)>,
 }
@@ -133,20 +142,33 @@ impl core::fmt::Display for WireError {
 
 impl std::error::Error for WireError {}
 
+impl WireError {
+    /// A stable kebab-case code: every malformed message is `protocol`.
+    pub fn code(&self) -> &'static str {
+        "protocol"
+    }
+}
+
 impl Message {
     /// Encodes the message.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         match self {
             Message::Propose(json) => put_json(&mut out, 0x01, json),
-            Message::Counter(json) => put_json(&mut out, 0x02, json),
+            Message::Counter { proposal_hash, manifest } => {
+                out.push(0x02);
+                out.extend_from_slice(proposal_hash);
+                out.extend_from_slice(manifest.as_bytes());
+            }
             Message::Confirm(hash) => {
                 out.push(0x03);
                 out.extend_from_slice(hash);
             }
             Message::Abort { code, reason } => {
                 out.push(0x04);
-                out.extend_from_slice(&code.to_le_bytes());
+                let code = &code.as_bytes()[..code.len().min(MAX_CODE)];
+                out.push(code.len() as u8);
+                out.extend_from_slice(code);
                 out.extend_from_slice(reason.as_bytes());
             }
             Message::SetHeader(h) => {
@@ -168,18 +190,18 @@ impl Message {
                 out.extend_from_slice(&seq.to_le_bytes());
                 for (group, mask) in records {
                     out.extend_from_slice(&group.to_le_bytes());
-                    out.push(*mask);
+                    out.push(mask.bits());
                 }
             }
             Message::Points { key, seq, points } => {
                 out.push(0x12);
-                out.push(*key);
+                out.push(key.index() as u8);
                 out.extend_from_slice(&seq.to_le_bytes());
                 out.extend_from_slice(points);
             }
             Message::Evaluated { key, seq, values } => {
                 out.push(0x13);
-                out.push(*key);
+                out.push(key.index() as u8);
                 out.extend_from_slice(&seq.to_le_bytes());
                 out.extend_from_slice(values);
             }
@@ -205,10 +227,21 @@ impl Message {
         let mut r = Reader { rest: body };
         let msg = match ty {
             0x01 => Message::Propose(r.json()?),
-            0x02 => Message::Counter(r.json()?),
+            0x02 => {
+                let proposal_hash = r.array("proposal hash")?;
+                Message::Counter { proposal_hash, manifest: r.json()? }
+            }
             0x03 => Message::Confirm(r.array("manifest hash")?),
             0x04 => {
-                let code = r.u16("abort code")?;
+                let len = usize::from(r.u8("abort code length")?);
+                if len > MAX_CODE {
+                    return Err(WireError::TooLarge { what: "abort code", limit: MAX_CODE });
+                }
+                let code = r.take(len, "abort code")?;
+                if code.is_empty() || !code.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-') {
+                    return Err(WireError::Malformed("abort code"));
+                }
+                let code = String::from_utf8_lossy(code).into_owned();
                 let reason = r.take_rest();
                 let reason = String::from_utf8_lossy(&reason[..reason.len().min(1024)]).into_owned();
                 Message::Abort { code, reason }
@@ -225,15 +258,15 @@ impl Message {
                 }
                 let records = body
                     .chunks_exact(3)
-                    .map(|c| (u16::from_le_bytes([c[0], c[1]]), c[2]))
-                    .collect();
+                    .map(|c| match KeyMask::from_bits(c[2]) {
+                        Some(mask) if !mask.is_empty() => Ok((u16::from_le_bytes([c[0], c[1]]), mask)),
+                        _ => Err(WireError::Malformed("key mask (none, or an unknown key)")),
+                    })
+                    .collect::<Result<_, _>>()?;
                 Message::Structure { seq, records }
             }
             0x12 | 0x13 => {
-                let key = r.u8("key")?;
-                if usize::from(key) >= KEYS.len() {
-                    return Err(WireError::Malformed("key index"));
-                }
+                let key = MatchKey::from_index(usize::from(r.u8("key")?)).ok_or(WireError::Malformed("key index"))?;
                 let seq = r.u32("chunk seq")?;
                 let body = r.take_rest().to_vec();
                 let (item, what) = if ty == 0x12 { (POINT_LEN, "points") } else { (VALUE_LEN, "values") };
@@ -290,11 +323,6 @@ impl<'a> Reader<'a> {
         Ok(self.take(1, what)?[0])
     }
 
-    fn u16(&mut self, what: &'static str) -> Result<u16, WireError> {
-        let b = self.take(2, what)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
     fn u32(&mut self, what: &'static str) -> Result<u32, WireError> {
         let b = self.take(4, what)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -317,7 +345,7 @@ impl<'a> Reader<'a> {
     fn set_header(&mut self) -> Result<SetHeader, WireError> {
         let manifest_hash = self.array("manifest hash")?;
         let records = self.u32("record count")?;
-        let mut key_counts = [0u32; KEYS.len()];
+        let mut key_counts = [0u32; MatchKey::COUNT];
         for c in &mut key_counts {
             *c = self.u32("key counts")?;
             if *c > records {

@@ -102,7 +102,7 @@ fn two_terminals_match_in_both_modes() {
     assert_eq!(a["own_matched"], 1500, "{a}");
     assert_eq!(b["own_matched"], 1500);
     assert_eq!(a["k"], 50, "the guest's default k = 50 is stricter and wins");
-    assert_eq!(a["by_kind"]["phone"]["own_matched"], 100);
+    assert_eq!(a["by_key"]["phone"]["own_matched"], 100);
     assert!(a["cells"].as_array().unwrap().len() >= 2);
     let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&receipt).unwrap()).unwrap();
     assert_eq!(r["report_hash"], a["report_hash"]);

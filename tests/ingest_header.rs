@@ -5,6 +5,7 @@
 
 mod ingest_support;
 
+use cleanmatch::psi::MatchKey;
 use cleanmatch::ingest::{ColumnRole, IngestError, IngestOptions};
 use cleanmatch::loader::{LoadOptions, Loader};
 use cleanmatch::normalize::Preset;
@@ -140,11 +141,11 @@ fn report_says_which_rows_were_skipped() {
     assert_eq!(r.header_row, Some(3));
     assert_eq!(r.skipped_rows, [1, 2]);
     assert_eq!(r.rows, 12);
-    assert_eq!(r.kinds["phone"].valid, 12);
+    assert_eq!(r.by_key[&MatchKey::Phone].valid, 12);
     assert!(r.warnings.iter().any(|w| w.contains("rows 1 to 2 above the header (row 3)")), "{:?}", r.warnings);
     let options = LoadOptions { header_row: Some(0), columns: Some("3=email".into()), ..LoadOptions::default() };
     let mut loader = Loader::new(Preset::named("uid2").unwrap(), options, None);
     loader.push(body(',', 3).as_bytes()).unwrap();
     let r = loader.finish().unwrap().report;
-    assert_eq!((r.rows, r.kinds["email"].valid, r.kinds["email"].invalid), (4, 3, 1));
+    assert_eq!((r.rows, r.by_key[&MatchKey::Email].valid, r.by_key[&MatchKey::Email].invalid), (4, 3, 1));
 }

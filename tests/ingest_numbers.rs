@@ -74,9 +74,9 @@ fn report_counts_rewritten_numbers_and_short_us_zips() {
     let mut loader = Loader::new(Preset::named("uid2").unwrap(), LoadOptions::default(), None);
     loader.push(csv.as_bytes()).unwrap();
     let r = loader.finish().unwrap().report;
-    let phone = &r.kinds["phone"];
+    let phone = &r.by_key[&MatchKey::Phone];
     assert_eq!((phone.valid, phone.invalid, phone.decimal_integer, phone.scientific), (3, 1, 2, 1));
-    let postal = &r.kinds["postal"];
+    let postal = &r.by_key[&MatchKey::Postal];
     // 2100 (US), 2139.0 → 2139 (US): short (the note that matters more); 1010 is
     // Austria's, 02100 and 94016 are whole.
     assert_eq!((postal.short_us_zip, postal.decimal_integer, postal.valid), (2, 0, 5));
@@ -84,7 +84,7 @@ fn report_counts_rewritten_numbers_and_short_us_zips() {
     assert!(w.contains("2 phone values were written as decimals"), "{w}");
     assert!(w.contains("1 phone values are in scientific notation"), "{w}");
     assert!(w.contains("2 US postal codes have 4 digits"), "{w}");
-    assert_eq!(r.invalid_examples["phone"][0].row, 3);
+    assert_eq!(r.invalid_examples[&MatchKey::Phone][0].row, 3);
 }
 
 #[test]

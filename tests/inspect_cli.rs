@@ -39,11 +39,11 @@ fn reports_the_required_fields() {
     assert!(columns[0]["confidence"].as_f64().unwrap_or(0.0) > 0.9);
     for kind in ["email", "phone", "name"] {
         for field in ["valid", "invalid", "empty", "duplicate"] {
-            assert!(r["kinds"][kind][field].is_u64(), "kinds.{kind}.{field}");
+            assert!(r["by_key"][kind][field].is_u64(), "by_key.{kind}.{field}");
         }
     }
-    assert_eq!(r["kinds"]["email"]["valid"], 3);
-    assert_eq!(r["kinds"]["phone"]["valid"], 3);
+    assert_eq!(r["by_key"]["email"]["valid"], 3);
+    assert_eq!(r["by_key"]["phone"]["valid"], 3);
     assert_eq!(r["group"]["values"][0]["value"], "gold");
     assert_eq!(r["group"]["values"][0]["count"], 2);
     assert_eq!(r["records"], 3);
@@ -62,7 +62,7 @@ fn column_overrides_and_suppression() {
     ]);
     assert_eq!(r["columns"][1]["role"], "ignore");
     assert_eq!(r["columns"][1]["confidence"], 1.0);
-    assert!(r["kinds"].get("phone").is_none());
+    assert!(r["by_key"].get("phone").is_none());
     assert_eq!(r["suppressed"], 1);
     assert_eq!(r["unused_rows"]["suppressed"], 1);
     assert_eq!(r["records"], 2);
@@ -82,7 +82,7 @@ fn workbook_sheets() {
     assert_eq!(r["format"], "xlsx");
     assert_eq!(r["sheet"], "Customers");
     assert_eq!(r["rows"], 3);
-    assert_eq!(r["kinds"]["phone"]["valid"], 3);
+    assert_eq!(r["by_key"]["phone"]["valid"], 3);
     let r = report(&[path.to_str().unwrap_or_default(), "--sheet", "Opt-outs"]);
     assert_eq!(r["rows"], 1);
 }

@@ -4,7 +4,7 @@
 mod pair;
 
 use cleanmatch::manifest::{Mode, Side};
-use cleanmatch::psi::{Party, PartyError, PsiError, Secret};
+use cleanmatch::psi::{KeyMask, MatchKey, Party, PartyError, ProtocolViolation, PsiError, Secret};
 use cleanmatch::wire::{Message, SetHeader};
 use pair::*;
 
@@ -17,8 +17,12 @@ fn parties(mode: Mode) -> (Party, Party) {
     (a, b)
 }
 
-fn m_keys() -> Vec<String> {
-    vec!["email".into()]
+fn m_keys() -> Vec<MatchKey> {
+    vec![MatchKey::Email]
+}
+
+fn one() -> KeyMask {
+    KeyMask::NONE.with(MatchKey::Email)
 }
 
 /// Every message `p` would send, with its tasks run.
@@ -29,7 +33,7 @@ fn outbox(p: &mut Party) -> Vec<Message> {
 
 fn protocol_error(r: Result<(), PartyError>) -> String {
     match r {
-        Err(PartyError::Protocol(why)) => why,
+        Err(PartyError::Protocol(why)) => why.to_string(),
         other => panic!("expected a protocol error, got {other:?}"),
     }
 }
@@ -43,7 +47,12 @@ fn out_of_order_and_undeclared_data_is_refused() {
     // Points before the header.
     assert!(protocol_error(b.handle(points.clone())).contains("before the header"));
     // Structure before the header.
-    assert!(protocol_error(b.handle(Message::Structure { seq: 0, records: vec![(0, 1)] })).contains("before the header"));
+    assert!(protocol_error(b.handle(Message::Structure { seq: 0, records: vec![(0, one())] })).contains("before the header"));
+    // Typed, not a string: a caller can tell the violations apart.
+    assert_eq!(
+        b.handle(Message::Structure { seq: 0, records: vec![(0, one())] }),
+        Err(PartyError::Protocol(ProtocolViolation::StructureBeforeHeader))
+    );
     b.handle(header.clone()).unwrap();
     // A second header.
     assert!(protocol_error(b.handle(header.clone())).contains("second set header"));
@@ -54,16 +63,16 @@ fn out_of_order_and_undeclared_data_is_refused() {
     // Structure out of order, with an undeclared group, or too long.
     let (_, mut b3) = parties(Mode::Aggregate);
     b3.handle(header.clone()).unwrap();
-    assert!(protocol_error(b3.handle(Message::Structure { seq: 1, records: vec![(0, 1)] })).contains("out of order"));
-    assert!(protocol_error(b3.handle(Message::Structure { seq: 0, records: vec![(7, 1)] })).contains("undeclared group"));
+    assert!(protocol_error(b3.handle(Message::Structure { seq: 1, records: vec![(0, one())] })).contains("out of order"));
+    assert!(protocol_error(b3.handle(Message::Structure { seq: 0, records: vec![(7, one())] })).contains("undeclared group"));
     let (_, mut b4) = parties(Mode::Aggregate);
     b4.handle(header.clone()).unwrap();
-    assert!(protocol_error(b4.handle(Message::Structure { seq: 0, records: vec![(0, 1); 51] })).contains("more records"));
+    assert!(protocol_error(b4.handle(Message::Structure { seq: 0, records: vec![(0, one()); 51] })).contains("more records"));
     // Structure that disagrees with the declared key counts.
     let (_, mut b5) = parties(Mode::Aggregate);
     b5.handle(header).unwrap();
-    let mut wrong = vec![(0u16, 1u8); 50];
-    wrong[0].1 = 3;
+    let mut wrong = vec![(0u16, one()); 50];
+    wrong[0].1 = one().with(MatchKey::Phone);
     assert!(b5.handle(Message::Structure { seq: 0, records: wrong }).is_err());
 }
 
@@ -90,13 +99,13 @@ fn invalid_points_too_many_points_and_bad_returns_are_errors() {
         b.handle(m.clone()).unwrap();
     }
     b.run_tasks().unwrap(); // b's own blinding
-    // The identity point in place of a blinded one.
+                            // The identity point in place of a blinded one.
     let mut bad = vec![0u8; 32 * 50];
     if let Some(Message::Points { points, .. }) = msgs.iter().find(|m| matches!(m, Message::Points { .. })) {
         bad.copy_from_slice(points);
         bad[64..96].copy_from_slice(&[0u8; 32]);
     }
-    b.handle(Message::Points { key: 0, seq: 0, points: bad }).unwrap();
+    b.handle(Message::Points { key: MatchKey::Email, seq: 0, points: bad }).unwrap();
     let task = b.poll_task().unwrap();
     let result = task.run(b.secret());
     assert_eq!(result, Err(PsiError::InvalidPoint { index: 2 }));
@@ -108,10 +117,10 @@ fn invalid_points_too_many_points_and_bad_returns_are_errors() {
     for m in &msgs {
         b.handle(m.clone()).unwrap();
     }
-    assert!(protocol_error(b.handle(Message::Points { key: 0, seq: 1, points: vec![1; 32] })).contains("more points"));
+    assert!(protocol_error(b.handle(Message::Points { key: MatchKey::Email, seq: 1, points: vec![1; 32] })).contains("more points"));
     // Returned values out of order, or more than were sent.
-    assert!(protocol_error(b.handle(Message::Evaluated { key: 0, seq: 5, values: vec![0; 12] })).contains("out of order"));
-    assert!(protocol_error(b.handle(Message::Evaluated { key: 0, seq: 0, values: vec![0; 12 * 51] })).contains("more values"));
+    assert!(protocol_error(b.handle(Message::Evaluated { key: MatchKey::Email, seq: 5, values: vec![0; 12] })).contains("out of order"));
+    assert!(protocol_error(b.handle(Message::Evaluated { key: MatchKey::Email, seq: 0, values: vec![0; 12 * 51] })).contains("more values"));
     // Negotiation after the agreement; figures about another set; an unknown task.
     assert!(b.handle(Message::Propose("{}".into())).is_err());
     assert!(b.handle(Message::PartnerView { manifest_hash: [9; 32], json: "{}".into() }).is_err());

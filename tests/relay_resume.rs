@@ -79,11 +79,11 @@ async fn drive(mut s: Session, relay: String, role: Role, records: Vec<pair::Rec
             acted = true;
             match e {
                 Event::Connected { .. } => s.confirm_code().unwrap(),
-                Event::Proposed(_) => {
-                    s.accept(&["email".to_string()], None).unwrap();
+                Event::Proposed { manifest, .. } => {
+                    s.accept(&manifest.hash(), std::iter::once(pair::key("email")).collect(), None).unwrap();
                 }
                 Event::Countered { .. } => s.confirm().unwrap(),
-                Event::Agreed(m) => s.start(pair::own_set(&records, &m.keys)).unwrap(),
+                Event::Agreed { manifest: m } => s.start(pair::own_set(&records, &m.keys)).unwrap(),
                 Event::Finished => return (s, reconnects),
                 Event::Failed { message, .. } => panic!("{role:?} failed: {message}"),
             }

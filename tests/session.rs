@@ -4,11 +4,12 @@
 
 mod pair;
 
-use cleanmatch::manifest::{LocalRules, Manifest, Mode};
+use cleanmatch::manifest::{Change, LocalRules, Manifest, Mode};
 use cleanmatch::normalize::Preset;
-use cleanmatch::psi::OwnSet;
+use cleanmatch::psi::{KeyMask, OwnSet};
 use cleanmatch::seal::Invite;
-use cleanmatch::session::{Event, Session};
+use cleanmatch::session::{Event, Origin, Session};
+use cleanmatch::wire::Message;
 use pair::*;
 
 fn proposal(mode: Mode) -> Manifest {
@@ -21,7 +22,7 @@ struct Side {
     s: Session,
     records: Vec<Rec<'static>>,
     events: Vec<Event>,
-    held: Vec<String>,
+    held: KeyMask,
     online: bool,
     /// Whether the person says the verification codes match as soon as they show.
     confirms_code: bool,
@@ -31,8 +32,7 @@ impl Side {
     /// Every key the records hold, as a driver hands them in: the session cuts them to
     /// the agreed keys.
     fn set(&self, _agreed: &Manifest) -> OwnSet {
-        let all: Vec<String> = ALL_KEYS.iter().map(|k| k.to_string()).collect();
-        own_set(&self.records, &all)
+        own_set(&self.records, &ALL_KEYS)
     }
 
     /// Runs tasks and reacts to events like a user who accepts everything.
@@ -44,11 +44,11 @@ impl Side {
         while let Some(e) = self.s.poll_event() {
             match &e {
                 Event::Connected { .. } if self.confirms_code => self.s.confirm_code().unwrap(),
-                Event::Proposed(_) => {
-                    let _ = self.s.accept(&self.held, None);
+                Event::Proposed { manifest, .. } => {
+                    let _ = self.s.accept(&manifest.hash(), self.held, None);
                 }
                 Event::Countered { .. } => self.s.confirm().unwrap(),
-                Event::Agreed(m) => {
+                Event::Agreed { manifest: m } => {
                     let set = self.set(m);
                     let _ = self.s.start(set);
                 }
@@ -60,7 +60,7 @@ impl Side {
 }
 
 fn side(s: Session, records: Vec<Rec<'static>>, held: &[&str]) -> Side {
-    Side { s, records, events: vec![], held: held.iter().map(|s| s.to_string()).collect(), online: true, confirms_code: true }
+    Side { s, records, events: vec![], held: held.iter().map(|s| key(s)).collect(), online: true, confirms_code: true }
 }
 
 /// Moves frames both ways until nothing moves; `tamper` may rewrite host→guest frames.
@@ -110,8 +110,12 @@ fn finished(s: &Side) -> bool {
 }
 
 fn failure(s: &Side) -> Option<(&'static str, String)> {
+    failure_from(s).map(|(code, message, _)| (code, message))
+}
+
+fn failure_from(s: &Side) -> Option<(&'static str, String, Origin)> {
     s.events.iter().find_map(|e| match e {
-        Event::Failed { code, message } => Some((*code, message.clone())),
+        Event::Failed { code, message, origin } => Some((*code, message.clone(), *origin)),
         _ => None,
     })
 }
@@ -121,10 +125,12 @@ fn two_sessions_agree_match_and_confirm() {
     let (mut a, mut b) = pair(Mode::Audience, 0..300, 200..600, LocalRules::default());
     pump(&mut a, &mut b, &mut |f| vec![f]);
     assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
-    let code = |s: &Side| s.events.iter().find_map(|e| match e {
-        Event::Connected { verification_code } => Some(verification_code.clone()),
-        _ => None,
-    });
+    let code = |s: &Side| {
+        s.events.iter().find_map(|e| match e {
+            Event::Connected { verification_code } => Some(verification_code.clone()),
+            _ => None,
+        })
+    };
     assert_eq!(code(&a), code(&b));
     assert_eq!(a.s.report().unwrap(), b.s.report().unwrap());
     assert_eq!(a.s.report().unwrap().figures.host.matched, Some(100));
@@ -137,11 +143,15 @@ fn the_guest_tightens_and_the_host_sees_what_changed() {
     let (mut a, mut b) = pair(Mode::Audience, 0..300, 200..600, strict);
     pump(&mut a, &mut b, &mut |f| vec![f]);
     let changes = a.events.iter().find_map(|e| match e {
-        Event::Countered { changes, .. } => Some(changes.join("; ")),
+        Event::Countered { changes, .. } => Some(changes.clone()),
         _ => None,
     });
     let changes = changes.expect("the host is shown the tightened manifest");
-    assert!(changes.contains("threshold k 5 → 20") && changes.contains("aggregate"), "{changes}");
+    // Fields, not sentences: rule, from, to.
+    assert!(changes.contains(&Change::K { from: 5, to: 20 }), "{changes:?}");
+    assert!(changes.contains(&Change::Mode { from: Mode::Audience, to: Mode::Aggregate }), "{changes:?}");
+    let json = serde_json::to_value(&changes).unwrap();
+    assert_eq!(json[0], serde_json::json!({ "rule": "k", "from": 5, "to": 20 }));
     assert!(finished(&a) && finished(&b));
     assert_eq!(a.s.manifest().unwrap().k, 20);
     assert_eq!(a.s.matched_rows(), None, "audience was refused by the guest");
@@ -160,8 +170,9 @@ fn a_preset_mismatch_says_what_differs_on_both_sides() {
     let (code, message) = failure(&b).unwrap();
     assert_eq!(code, "preset-mismatch");
     assert!(message.contains("0000"), "{message}");
-    let (code, message) = failure(&a).unwrap();
-    assert_eq!(code, "partner-aborted");
+    // The host sees the guest's code, marked as the partner's.
+    let (code, message, origin) = failure_from(&a).unwrap();
+    assert_eq!((code, origin), ("preset-mismatch", Origin::Partner));
     assert!(message.contains("preset"), "{message}");
 }
 
@@ -177,8 +188,12 @@ fn a_too_small_partner_set_is_refused() {
     a.s.peer_joined().unwrap();
     b.s.peer_joined().unwrap();
     pump(&mut a, &mut b, &mut |f| vec![f]);
+    assert_eq!(failure_from(&b).unwrap().2, Origin::Local);
     assert_eq!(failure(&b).unwrap().0, "set-too-small");
-    assert!(failure(&a).is_some());
+    // The host gets the same code from the partner, worded about the partner's set.
+    let (code, message, origin) = failure_from(&a).unwrap();
+    assert_eq!((code, origin), ("set-too-small", Origin::Partner));
+    assert!(message.contains("the partner's set has 10"), "{message}");
 }
 
 #[test]
@@ -242,6 +257,122 @@ fn a_dropped_connection_resumes_without_resending_everything() {
 }
 
 #[test]
+fn records_with_keys_outside_the_agreement_are_cut_by_the_session() {
+    // The host proposes email only; the guest's file also has phone numbers (and some
+    // records have only a phone). Both hand the session every key they read.
+    let invite = Invite::generate().unwrap();
+    let mut m = proposal(Mode::Aggregate);
+    m.keys = vec![key("email")];
+    let host = Session::host(invite.clone(), LocalRules::default(), m).unwrap();
+    let guest = Session::guest(Invite::parse(&format!("http://x/#{}", invite.fragment())).unwrap(), LocalRules::default());
+    let host_recs: Vec<Rec> = (0..300).map(|i| (None, vec![email(i)])).collect();
+    let mut guest_recs: Vec<Rec> = (200..600).map(|i| (None, vec![email(i), phone(i)])).collect();
+    // Phone-only records whose phone would match host rows if phone were agreed.
+    guest_recs.extend((0..50).map(|i| (None, vec![phone(i)])));
+    let mut a = side(host, host_recs, &["email"]);
+    let mut b = side(guest, guest_recs, &["email", "phone"]);
+    a.s.peer_joined().unwrap();
+    b.s.peer_joined().unwrap();
+    pump(&mut a, &mut b, &mut |f| vec![f]);
+    assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
+    assert_eq!(a.s.manifest().unwrap().keys, vec![key("email")]);
+    let r = a.s.report().unwrap();
+    assert_eq!(r, b.s.report().unwrap());
+    // Truth: host emails 0..300, guest emails 200..600 → 100 shared; the 50 phone-only
+    // guest records are dropped, not counted.
+    assert_eq!(r.figures.host.records, 300);
+    assert_eq!(r.figures.guest.records, 400);
+    assert_eq!(r.figures.host.matched, Some(100));
+    assert_eq!(r.figures.guest.matched, Some(100));
+    assert!(r.figures.guest.by_key.iter().all(|k| k.key == key("email")), "{:?}", r.figures.guest.by_key);
+}
+
+/// A peer that speaks the sealed channel directly, to send what an honest session never
+/// would. Returns the channel once both hellos crossed.
+fn raw_peer(invite: &Invite, side: cleanmatch::Side, real: &mut Session) -> cleanmatch::seal::Channel {
+    use cleanmatch::seal::Handshake;
+    real.peer_joined().unwrap();
+    let their_commit = real.poll_transmit().unwrap();
+    let (mut hs, commit) = Handshake::start(invite, side).unwrap();
+    let hello = hs.receive_commit(&their_commit).unwrap();
+    real.receive(&commit).unwrap();
+    let their_hello = real.poll_transmit().unwrap();
+    real.receive(&hello).unwrap();
+    real.confirm_code().unwrap(); // the people compared the code
+    hs.finish(&their_hello).unwrap()
+}
+
+fn failed_with(s: &mut Session) -> Option<(&'static str, Origin)> {
+    std::iter::from_fn(|| s.poll_event()).find_map(|e| match e {
+        Event::Failed { code, origin, .. } => Some((code, origin)),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_second_proposal_ends_the_run_with_its_own_code() {
+    let invite = Invite::generate().unwrap();
+    let mut guest = Session::guest(invite.clone(), LocalRules::default());
+    let mut host = raw_peer(&invite, cleanmatch::Side::Host, &mut guest);
+    let shown = proposal(Mode::Aggregate);
+    guest.receive(&host.seal(&Message::Propose(shown.to_json()).encode())).unwrap();
+    let hash = std::iter::from_fn(|| guest.poll_event())
+        .find_map(|e| match e {
+            Event::Proposed { manifest, manifest_hash } => Some((manifest, manifest_hash)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(hash.0, shown);
+    assert_eq!(hash.1, cleanmatch::report::hex(&shown.hash()));
+    // While the guest reviews, the host swaps in audience mode on two keys.
+    let mut swapped = proposal(Mode::Audience);
+    swapped.purpose = "harmless".into();
+    let err = guest.receive(&host.seal(&Message::Propose(swapped.to_json()).encode())).unwrap_err();
+    assert_eq!(err.code(), "second-proposal");
+    assert_eq!(failed_with(&mut guest), Some(("second-proposal", Origin::Local)));
+    // Accepting is no longer possible, and the host is told why.
+    assert!(guest.accept(&swapped.hash(), KeyMask::ALL, None).is_err());
+    assert!(guest.manifest().is_none());
+    let abort = std::iter::from_fn(|| guest.poll_transmit()).find_map(|f| host.open(&f).ok()).unwrap();
+    assert!(matches!(Message::decode(&abort).unwrap(), Message::Abort { code, .. } if code == "second-proposal"));
+}
+
+#[test]
+fn the_host_refuses_an_acceptance_of_other_terms() {
+    let invite = Invite::generate().unwrap();
+    let proposed = proposal(Mode::Aggregate);
+    let mut host = Session::host(invite.clone(), LocalRules::default(), proposed.clone()).unwrap();
+    let mut guest = raw_peer(&invite, cleanmatch::Side::Guest, &mut host);
+    let propose = std::iter::from_fn(|| host.poll_transmit()).find_map(|f| guest.open(&f).ok()).unwrap();
+    assert_eq!(Message::decode(&propose).unwrap(), Message::Propose(proposed.to_json()));
+    // The guest answers with the proposal's terms but bound to other terms it was shown.
+    let mut other = proposed.clone();
+    other.mode = Mode::Audience;
+    let counter = Message::Counter { proposal_hash: other.hash(), manifest: proposed.to_json() };
+    let err = host.receive(&guest.seal(&counter.encode())).unwrap_err();
+    assert_eq!(err.code(), "terms-mismatch");
+    assert_eq!(failed_with(&mut host), Some(("terms-mismatch", Origin::Local)));
+    assert!(host.manifest().is_none(), "nothing was agreed");
+}
+
+#[test]
+fn a_guest_accepts_only_the_proposal_it_was_shown() {
+    let invite = Invite::generate().unwrap();
+    let mut guest = Session::guest(invite.clone(), LocalRules::default());
+    let mut host = raw_peer(&invite, cleanmatch::Side::Host, &mut guest);
+    let shown = proposal(Mode::Aggregate);
+    guest.receive(&host.seal(&Message::Propose(shown.to_json()).encode())).unwrap();
+    let mut other = shown.clone();
+    other.k = 2;
+    let err = guest.accept(&other.hash(), KeyMask::ALL, None).unwrap_err();
+    assert_eq!(err.code(), "state");
+    assert!(!guest.failed(), "a driver's mistake, not the partner's: the review goes on");
+    let answer = guest.accept(&shown.hash(), KeyMask::ALL, None).unwrap();
+    let sent = std::iter::from_fn(|| guest.poll_transmit()).find_map(|f| host.open(&f).ok()).unwrap();
+    assert_eq!(Message::decode(&sent).unwrap(), Message::Counter { proposal_hash: shown.hash(), manifest: answer.to_json() });
+}
+
+#[test]
 fn nothing_is_proposed_or_accepted_before_both_people_compared_the_code() {
     let (mut a, mut b) = pair(Mode::Aggregate, 0..100, 50..150, LocalRules::default());
     a.confirms_code = false;
@@ -255,17 +386,24 @@ fn nothing_is_proposed_or_accepted_before_both_people_compared_the_code() {
     };
     assert!(code(&a).is_some() && code(&a) == code(&b));
     // The host has not confirmed: its proposal has not gone out.
-    assert!(!b.events.iter().any(|e| matches!(e, Event::Proposed(_))));
+    assert!(!b.events.iter().any(|e| matches!(e, Event::Proposed { .. })));
     a.s.confirm_code().unwrap();
     pump(&mut a, &mut b, &mut |f| vec![f]);
-    assert!(b.events.iter().any(|e| matches!(e, Event::Proposed(_))));
+    let shown = b
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::Proposed { manifest, .. } => Some(manifest.hash()),
+            _ => None,
+        })
+        .unwrap();
     // The guest has not confirmed: it cannot accept.
-    let err = b.s.accept(&b.held, None).unwrap_err();
+    let err = b.s.accept(&shown, b.held, None).unwrap_err();
     assert_eq!(err.code(), "state");
     assert!(err.to_string().contains("verification code"), "{err}");
     assert!(!finished(&a));
     b.s.confirm_code().unwrap();
-    b.s.accept(&b.held.clone(), None).unwrap();
+    b.s.accept(&shown, b.held, None).unwrap();
     pump(&mut a, &mut b, &mut |f| vec![f]);
     assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
 }
@@ -295,35 +433,4 @@ fn a_drop_during_the_handshake_resumes() {
         assert!(finished(&a) && finished(&b), "frame {lose}: {:?} {:?}", failure(&a), failure(&b));
         assert_eq!(a.s.report().unwrap().figures.guest.matched, Some(50));
     }
-}
-
-#[test]
-fn records_with_keys_outside_the_agreement_are_cut_by_the_session() {
-    // The host proposes email only; the guest's file also has phone numbers (and some
-    // records have only a phone). Both hand the session every key they read.
-    let invite = Invite::generate().unwrap();
-    let mut m = proposal(Mode::Aggregate);
-    m.keys = vec!["email".into()];
-    let host = Session::host(invite.clone(), LocalRules::default(), m).unwrap();
-    let guest = Session::guest(Invite::parse(&format!("http://x/#{}", invite.fragment())).unwrap(), LocalRules::default());
-    let host_recs: Vec<Rec> = (0..300).map(|i| (None, vec![email(i)])).collect();
-    let mut guest_recs: Vec<Rec> = (200..600).map(|i| (None, vec![email(i), phone(i)])).collect();
-    // Phone-only records whose phone would match host rows if phone were agreed.
-    guest_recs.extend((0..50).map(|i| (None, vec![phone(i)])));
-    let mut a = side(host, host_recs, &["email"]);
-    let mut b = side(guest, guest_recs, &["email", "phone"]);
-    a.s.peer_joined().unwrap();
-    b.s.peer_joined().unwrap();
-    pump(&mut a, &mut b, &mut |f| vec![f]);
-    assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
-    assert_eq!(a.s.manifest().unwrap().keys, vec!["email".to_string()]);
-    let r = a.s.report().unwrap();
-    assert_eq!(r, b.s.report().unwrap());
-    // Truth: host emails 0..300, guest emails 200..600 → 100 shared; the 50 phone-only
-    // guest records are dropped, not counted.
-    assert_eq!(r.figures.host.records, 300);
-    assert_eq!(r.figures.guest.records, 400);
-    assert_eq!(r.figures.host.matched, Some(100));
-    assert_eq!(r.figures.guest.matched, Some(100));
-    assert!(r.figures.guest.by_key.iter().all(|k| k.key == "email"), "{:?}", r.figures.guest.by_key);
 }

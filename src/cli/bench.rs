@@ -2,7 +2,7 @@
 
 use super::tasks::run_parallel;
 use crate::hash::{hash_to_group, sha256};
-use crate::manifest::{Manifest, Mode, Side, Template, PROTOCOL_VERSION};
+use crate::manifest::{Proposal, Side};
 use crate::psi::{blind_batch, evaluate_batch, OwnSet, Party, Secret};
 use crate::wire::Message;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -64,7 +64,7 @@ fn bench(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
     let secret = Secret::random()?;
     let flat: Vec<u8> = digests.iter().flatten().copied().collect();
     let t = Instant::now();
-    let blinded = blind_batch(&secret, "email", &flat)?;
+    let blinded = blind_batch(&secret, crate::psi::MatchKey::Email, &flat)?;
     let blind = per_item_us(t, n);
 
     // The same work without batching: one inversion per compressed point.
@@ -106,26 +106,14 @@ fn bench(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
 }
 
 fn two_party_run(n: usize) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let manifest = Manifest {
-        version: PROTOCOL_VERSION,
-        template: Template::Overlap,
-        mode: Mode::Aggregate,
-        preset: "plain".into(),
-        preset_fingerprint: String::new(),
-        keys: vec!["email".into()],
-        k: 50,
-        min_records: 0,
-        max_records: u32::MAX,
-        host_group: None,
-        guest_group: None,
-        measurement: None,
-        purpose: "benchmark".into(),
-    };
+    let manifest = Proposal { preset: "plain".into(), max_records: u32::MAX, purpose: "benchmark".into(), ..Proposal::default() }
+        .to_manifest()
+        .map_err(|e| e.to_string())?;
     let make = |offset: usize| {
         let mut set = OwnSet::new();
         for i in 0..n {
             let d = sha256(format!("user{}@example.com", i + offset).as_bytes());
-            set.add(i as u32, None, &[(0, d)], 1);
+            set.add(i as u32, None, &[(crate::psi::MatchKey::Email, d)]);
         }
         set
     };

@@ -89,7 +89,7 @@ fn summary(r: &QualityReport) -> String {
     for c in &r.columns {
         s.push_str(&format!("    {} = {} ({:.2}): {}\n", c.name, c.role.as_str(), c.confidence, c.evidence));
     }
-    for (kind, k) in &r.kinds {
+    for (kind, k) in &r.by_key {
         s.push_str(&format!(
             "  {kind}: {} valid, {} invalid, {} empty, {} duplicate\n",
             k.valid, k.invalid, k.empty, k.duplicate

@@ -1,11 +1,11 @@
 //! `cleanmatch match`: a native party that runs the whole protocol through a relay,
 //! interoperable with a browser partner.
 
-use crate::relay::client::{RelayClient, RelayEvent};
-use crate::manifest::{LocalRules, Manifest, Measurement, Mode, Side, Template, DEFAULT_K, PROTOCOL_VERSION};
+use crate::manifest::{LocalRules, Manifest, MeasurementRequest, Mode, Proposal, Side, DEFAULT_K, DEFAULT_MAX_RECORDS, DEFAULT_PRESET};
 use crate::psi::{PsiError, Task};
-use crate::seal::{Invite, Role};
-use crate::session::{Event, Session};
+use crate::relay::client::{RelayClient, RelayEvent};
+use crate::seal::Invite;
+use crate::session::{Event, Origin, Session};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     file: PathBuf,
     /// Normalization preset: uid2, google, meta, pair, plain.
-    #[arg(long, default_value = "uid2")]
+    #[arg(long, default_value = DEFAULT_PRESET)]
     preset: String,
     /// Country assumed for phone numbers without a country code (ISO alpha-2).
     #[arg(long)]
@@ -52,7 +52,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     min_records: u32,
     /// Largest set either side may bring.
-    #[arg(long, default_value_t = 50_000_000)]
+    #[arg(long, default_value_t = DEFAULT_MAX_RECORDS)]
     max_records: u32,
     /// The declared purpose, shown to the partner and kept in the receipt.
     #[arg(long, default_value = "overlap analysis")]
@@ -134,12 +134,8 @@ async fn run_async(args: Args) -> Result<(), String> {
     };
     let mut loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
     eprintln!("{}", loaded.summary());
-    let local = LocalRules {
-        min_k: args.k,
-        min_records: args.min_records,
-        max_records: args.max_records,
-        allow_audience: mode == Mode::Audience,
-    };
+    let local =
+        LocalRules { min_k: args.k, min_records: args.min_records, max_records: args.max_records, allow_audience: mode == Mode::Audience };
 
     let (invite, relay, mut session) = if args.host {
         let relay = args.relay.clone().ok_or("--host needs --relay")?;
@@ -147,31 +143,25 @@ async fn run_async(args: Args) -> Result<(), String> {
         let measurement = match &args.measurement {
             Some(spec) => {
                 let (exposed, control) = spec.split_once(',').ok_or("--measurement takes EXPOSED,CONTROL")?;
-                Some(Measurement { side: Side::Host, exposed: exposed.into(), control: control.into() })
+                Some(MeasurementRequest { side: Side::Host, exposed: exposed.into(), control: control.into() })
             }
             None => None,
         };
-        let preset = crate::normalize::Preset::named(&args.preset).ok_or("unknown preset")?;
-        let proposal = Manifest {
-            version: PROTOCOL_VERSION,
-            template: match (mode, &measurement, &args.group) {
-                (Mode::Audience, _, _) => Template::Audience,
-                (_, Some(_), _) => Template::Measurement,
-                (_, None, Some(_)) => Template::Segments,
-                _ => Template::Overlap,
-            },
-            mode,
+        // The core's template rule and defaults; the host proposes the keys its file holds.
+        let proposal = Proposal {
+            template: None,
+            mode: Some(mode),
             preset: args.preset.clone(),
-            preset_fingerprint: preset.fingerprint(),
-            keys: loaded.held_keys(),
+            keys: loaded.held_keys().to_vec(),
             k: args.k,
             min_records: args.min_records,
             max_records: args.max_records,
-            host_group: if mode == Mode::Aggregate { args.group.clone() } else { None },
-            guest_group: None,
+            group: args.group.clone(),
             measurement,
             purpose: args.purpose.clone(),
-        };
+        }
+        .to_manifest()
+        .map_err(|e| e.to_string())?;
         let session = Session::host(invite.clone(), local, proposal).map_err(|e| e.to_string())?;
         (invite, relay, session)
     } else {
@@ -181,9 +171,8 @@ async fn run_async(args: Args) -> Result<(), String> {
         (invite.clone(), relay, Session::guest(invite, local))
     };
     let side = session.side();
-    let role = if side == Side::Host { Role::Host } else { Role::Guest };
     let room = invite.room_id();
-    let mut conn = RelayClient::connect(&relay, &room, role).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
+    let mut conn = RelayClient::connect(&relay, &room, side).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
     // The host prints the link once the relay says the room exists (its first `waiting`):
     // a partner, or a script, that follows it at once finds the host there instead of
     // "no such collaboration".
@@ -197,7 +186,6 @@ async fn run_async(args: Args) -> Result<(), String> {
     let mut last_progress = Instant::now();
     let started = Instant::now();
     let started_ms = now_ms();
-    let mut verification = String::new();
 
     loop {
         // Hand out work while there is room.
@@ -224,7 +212,6 @@ async fn run_async(args: Args) -> Result<(), String> {
             acted = true;
             match event {
                 Event::Connected { verification_code } => {
-                    verification = verification_code.clone();
                     eprintln!("connected end to end; verification code {verification_code}");
                     match codes_match(&args, &verification_code) {
                         Ok(true) => session.confirm_code().map_err(|e| e.to_string())?,
@@ -235,15 +222,16 @@ async fn run_async(args: Args) -> Result<(), String> {
                         }
                     }
                 }
-                Event::Proposed(m) => {
+                Event::Proposed { manifest: m, .. } => {
                     eprintln!("the host proposes:\n{}", describe(&m));
                     if !args.yes && !ask("accept this manifest?")? {
                         session.cancel("the partner declined the manifest");
-                    } else if let Err(e) = session.accept(&loaded.held_keys(), if m.mode == Mode::Aggregate { args.group.clone() } else { None }) {
+                    } else if let Err(e) = session.accept(&m.hash(), loaded.held_keys(), args.group.clone()) {
                         eprintln!("cannot accept: {e}");
                     }
                 }
                 Event::Countered { manifest, changes } => {
+                    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
                     eprintln!("the partner tightened the manifest: {}\n{}", changes.join("; "), describe(&manifest));
                     if !args.yes && !ask("accept the tightened manifest?")? {
                         session.cancel("the host declined the tightened manifest");
@@ -251,7 +239,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                         session.confirm().map_err(|e| e.to_string())?;
                     }
                 }
-                Event::Agreed(m) => {
+                Event::Agreed { manifest: m } => {
                     eprintln!("agreed on manifest {}", &crate::report::hex(&m.hash())[..16]);
                     let own = loaded.take_set();
                     eprintln!("blinding {} records ...", own.len());
@@ -266,28 +254,23 @@ async fn run_async(args: Args) -> Result<(), String> {
                         let n = loaded.write_rows(path, &rows, format)?;
                         json["audience_rows_written"] = serde_json::json!(n);
                     }
-                    if let (Some(path), Some(manifest)) = (&args.receipt, session.manifest()) {
-                        let ctx = crate::report::ReceiptContext {
-                            side,
-                            verification_code: &verification,
-                            started_ms,
-                            finished_ms: now_ms(),
-                            file_name: &args.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-                        };
-                        let text = crate::report::receipt(manifest, report, &ctx).to_string();
-                        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+                    if let Some(path) = &args.receipt {
+                        let file_name = args.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                        let receipt = session.receipt(started_ms, now_ms(), &file_name).ok_or("no receipt")?;
+                        std::fs::write(path, receipt.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
                     }
                     conn.close().await;
                     eprintln!("done in {:.1} s; report hashes agree", started.elapsed().as_secs_f64());
                     println!("{json}");
                     return Ok(());
                 }
-                Event::Failed { code, message } => {
+                Event::Failed { code, message, origin } => {
                     while let Some(frame) = session.poll_transmit() {
                         let _ = conn.send(frame).await;
                     }
                     conn.close().await;
-                    return Err(format!("{message} [{code}]"));
+                    let at = if origin == Origin::Partner { ", at the partner" } else { "" };
+                    return Err(format!("{message} [{code}{at}]"));
                 }
             }
         }
@@ -329,7 +312,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                         if rejoining_since.is_some_and(|t| t.elapsed() < Duration::from_secs(120)) =>
                     {
                         tokio::time::sleep(Duration::from_secs(1)).await;
-                        conn = reconnect(&relay, &room, role).await?;
+                        conn = reconnect(&relay, &room, side).await?;
                     }
                     Some(RelayEvent::Closed { code, reason }) if (4000..4100).contains(&code) && code != 4008 => {
                         return Err(close_message(code, &reason));
@@ -338,7 +321,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                         let why = match other { Some(RelayEvent::Closed { code, reason }) => format!("{code} {reason}"), _ => "closed".into() };
                         eprintln!("connection to the relay lost ({why}); reconnecting ...");
                         rejoining_since.get_or_insert_with(Instant::now);
-                        conn = reconnect(&relay, &room, role).await?;
+                        conn = reconnect(&relay, &room, side).await?;
                     }
                 }
             }
@@ -359,10 +342,10 @@ fn close_message(code: u16, reason: &str) -> String {
     format!("{what} (relay: {code} {reason})")
 }
 
-async fn reconnect(relay: &str, room: &str, role: Role) -> Result<RelayClient, String> {
+async fn reconnect(relay: &str, room: &str, side: Side) -> Result<RelayClient, String> {
     let start = Instant::now();
     loop {
-        match RelayClient::connect(relay, room, role).await {
+        match RelayClient::connect(relay, room, side).await {
             Ok(c) => return Ok(c),
             Err(e) if start.elapsed() > Duration::from_secs(60) => return Err(format!("cannot reconnect to the relay: {e}")),
             Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
@@ -377,7 +360,7 @@ fn describe(m: &Manifest) -> String {
         "  template {}, mode {}, keys {}, preset {} ({}), k {}, set size {}..{}, host breakdown {}, partner breakdown {}, purpose: {}",
         name(serde_json::to_value(m.template)),
         name(serde_json::to_value(m.mode)),
-        m.keys.join("+"),
+        m.keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"),
         m.preset,
         m.preset_fingerprint,
         m.k,

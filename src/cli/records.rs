@@ -42,8 +42,7 @@ fn stream<E: core::fmt::Display>(path: &Path, mut push: impl FnMut(&[u8]) -> Res
 /// # Errors
 /// A message naming the file and what was wrong with it.
 pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&Path>, keep_records: bool) -> Result<Loaded, String> {
-    let preset = Preset::named(preset)
-        .ok_or_else(|| format!("unknown preset {preset:?}; valid presets: {}", Preset::NAMES.join(", ")))?;
+    let preset = Preset::named(preset).ok_or_else(|| format!("unknown preset {preset:?}; valid presets: {}", Preset::NAMES.join(", ")))?;
     let suppression = match suppress {
         Some(path) => {
             let mut l = SuppressionLoader::new(preset.clone(), options.default_country.clone());
@@ -79,7 +78,7 @@ pub fn load(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
 
 impl LoadedFile {
     /// The match keys the file holds.
-    pub fn held_keys(&self) -> Vec<String> {
+    pub fn held_keys(&self) -> crate::psi::KeyMask {
         self.set.held_keys()
     }
 
@@ -92,7 +91,7 @@ impl LoadedFile {
 
     /// One line for stderr.
     pub fn summary(&self) -> String {
-        let kinds: Vec<String> = self.report.kinds.iter().map(|(k, s)| format!("{k} {} valid", s.valid)).collect();
+        let kinds: Vec<String> = self.report.by_key.iter().map(|(k, s)| format!("{k} {} valid", s.valid)).collect();
         format!(
             "{} rows read, {} records usable ({}); {} suppressed",
             self.report.rows,

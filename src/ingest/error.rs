@@ -127,3 +127,23 @@ impl core::fmt::Display for IngestError {
 }
 
 impl std::error::Error for IngestError {}
+
+impl IngestError {
+    /// A stable kebab-case code for programs and the JS API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::EmptyFile => "empty-file",
+            IngestError::BinaryFile { .. } => "binary-file",
+            IngestError::FieldTooLong { .. }
+            | IngestError::RowTooLong { .. }
+            | IngestError::TooManyColumns { .. }
+            | IngestError::SpreadsheetTooLarge { .. } => "file-limit",
+            IngestError::InvalidSpreadsheet { .. } | IngestError::NoSuchSheet { .. } | IngestError::NoSheet => "spreadsheet",
+            IngestError::NoIdentifierColumn => "no-identifier-column",
+            IngestError::UnknownColumn { .. } => "unknown-column",
+            IngestError::UnknownRole { .. } => "unknown-role",
+            IngestError::HeaderRowNotFound { .. } => "header-row",
+            IngestError::Finished => "state",
+        }
+    }
+}

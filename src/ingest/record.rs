@@ -10,39 +10,8 @@ use super::numeric::{read_numeric, NumericCell, SCIENTIFIC};
 use super::roles::ColumnRole;
 use super::IngestError;
 use crate::normalize::{Kind, NormalizeError};
-use serde::Serialize;
 
-/// A key the protocol matches on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MatchKey {
-    /// Email address (plain or SHA-256).
-    Email,
-    /// Phone number (plain or SHA-256).
-    Phone,
-    /// Person's name.
-    Name,
-    /// Postal code.
-    Postal,
-    /// Mobile advertising id.
-    Maid,
-}
-
-impl MatchKey {
-    /// Every key, in a stable order.
-    pub const ALL: [MatchKey; 5] = [MatchKey::Email, MatchKey::Phone, MatchKey::Name, MatchKey::Postal, MatchKey::Maid];
-
-    /// The key's name, as in DSTs and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchKey::Email => "email",
-            MatchKey::Phone => "phone",
-            MatchKey::Name => "name",
-            MatchKey::Postal => "postal",
-            MatchKey::Maid => "maid",
-        }
-    }
-}
+pub use crate::psi::MatchKey;
 
 /// One row's identifiers, ready to be blinded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,15 +132,12 @@ impl<D: Digester> RecordExtractor<D> {
         let mut sources = Vec::new();
         let find = |r: ColumnRole| roles.iter().position(|&x| x == r);
         for (column, role) in roles.iter().enumerate() {
-            let (key, kind) = match role {
-                ColumnRole::Email => (MatchKey::Email, Kind::Email),
-                ColumnRole::Phone => (MatchKey::Phone, Kind::Phone),
-                ColumnRole::EmailSha256 => (MatchKey::Email, Kind::Sha256),
-                ColumnRole::PhoneSha256 => (MatchKey::Phone, Kind::Sha256),
-                ColumnRole::Maid => (MatchKey::Maid, Kind::Maid),
-                ColumnRole::Postal => (MatchKey::Postal, Kind::Postal),
-                _ => continue,
-            };
+            // Name columns are joined into one value below; every other key-feeding
+            // column is read on its own.
+            let (Some(key), Some(kind)) = (role.key(), role.kind()) else { continue };
+            if key == MatchKey::Name {
+                continue;
+            }
             sources.push(Source { key, kind, column });
         }
         let ex = RecordExtractor {

@@ -89,6 +89,36 @@ impl ColumnRole {
         ColumnRole::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
+    /// The match key a column of this role feeds (`None` for country, attribute and
+    /// ignore). A pre-hashed column feeds the key it is a hash of; the name roles feed
+    /// one `name` key together.
+    pub fn key(self) -> Option<crate::psi::MatchKey> {
+        use crate::psi::MatchKey;
+        match self {
+            ColumnRole::Email | ColumnRole::EmailSha256 => Some(MatchKey::Email),
+            ColumnRole::Phone | ColumnRole::PhoneSha256 => Some(MatchKey::Phone),
+            ColumnRole::FirstName | ColumnRole::LastName | ColumnRole::FullName => Some(MatchKey::Name),
+            ColumnRole::Postal => Some(MatchKey::Postal),
+            ColumnRole::Maid => Some(MatchKey::Maid),
+            ColumnRole::Country | ColumnRole::Attribute | ColumnRole::Ignore => None,
+        }
+    }
+
+    /// The normalization kind a cell of this role is read as (`None` where
+    /// [`ColumnRole::key`] is `None`).
+    pub fn kind(self) -> Option<crate::normalize::Kind> {
+        use crate::normalize::Kind;
+        match self {
+            ColumnRole::Email => Some(Kind::Email),
+            ColumnRole::Phone => Some(Kind::Phone),
+            ColumnRole::FirstName | ColumnRole::LastName | ColumnRole::FullName => Some(Kind::Name),
+            ColumnRole::Postal => Some(Kind::Postal),
+            ColumnRole::Maid => Some(Kind::Maid),
+            ColumnRole::EmailSha256 | ColumnRole::PhoneSha256 => Some(Kind::Sha256),
+            ColumnRole::Country | ColumnRole::Attribute | ColumnRole::Ignore => None,
+        }
+    }
+
     /// Whether a column of this role yields a match key on its own (postal and country
     /// only qualify other keys, so a file of ZIP codes alone has no identifier).
     pub fn is_identifier(self) -> bool {

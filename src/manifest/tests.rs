@@ -8,7 +8,7 @@ fn proposal() -> Manifest {
         mode: Mode::Audience,
         preset: "uid2".into(),
         preset_fingerprint: "abc".into(),
-        keys: vec!["email".into(), "phone".into()],
+        keys: vec![MatchKey::Email, MatchKey::Phone],
         k: 50,
         min_records: 100,
         max_records: 1_000_000,
@@ -22,12 +22,12 @@ fn proposal() -> Manifest {
 #[test]
 fn the_stricter_rule_wins() {
     let local = LocalRules { min_k: 100, min_records: 10, max_records: 500_000, allow_audience: false };
-    let c = proposal().tighten(&local, &["email".into()], Some("region".into())).unwrap();
+    let c = proposal().tighten(&local, KeyMask::NONE.with(MatchKey::Email), Some("region".into())).unwrap();
     assert_eq!(c.k, 100);
     assert_eq!(c.min_records, 100);
     assert_eq!(c.max_records, 500_000);
     assert_eq!(c.mode, Mode::Aggregate);
-    assert_eq!(c.keys, vec!["email".to_string()]);
+    assert_eq!(c.keys, vec![MatchKey::Email]);
     assert_eq!(c.guest_group.as_deref(), Some("region"));
     proposal().check_counter(&c).unwrap();
     assert!(!proposal().changes(&c).is_empty());
@@ -45,10 +45,7 @@ fn loosening_and_mismatches_are_refused_with_what_differs() {
     v.version = 9;
     assert!(matches!(Manifest::parse(&v.to_json(), |_| Some("abc".into())), Err(ManifestError::Version { .. })));
     assert!(matches!(Manifest::parse("{", |_| None), Err(ManifestError::Malformed(_))));
-    assert_eq!(
-        proposal().tighten(&LocalRules::default(), &["maid".into()], None),
-        Err(ManifestError::NoSharedKey)
-    );
+    assert_eq!(proposal().tighten(&LocalRules::default(), KeyMask::NONE.with(MatchKey::Maid), None), Err(ManifestError::NoSharedKey));
 }
 
 #[test]

@@ -8,7 +8,7 @@ pub enum PsiError {
     Randomness,
     /// A secret scalar was not 32 bytes of a canonical, non-zero scalar.
     InvalidSecret,
-    /// The key name is not one of [`super::KEYS`].
+    /// A key name or wire index that is not a [`super::MatchKey`].
     UnknownKey,
     /// A batch was not a whole number of items.
     Length {
@@ -42,3 +42,16 @@ impl core::fmt::Display for PsiError {
 }
 
 impl std::error::Error for PsiError {}
+
+impl PsiError {
+    /// A stable kebab-case code for programs and the JS API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PsiError::Randomness => "randomness",
+            PsiError::InvalidSecret => "invalid-secret",
+            PsiError::UnknownKey => "unknown-key",
+            PsiError::Length { .. } => "invalid-length",
+            PsiError::InvalidPoint { .. } => "invalid-point",
+        }
+    }
+}

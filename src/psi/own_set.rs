@@ -1,7 +1,7 @@
 //! One side's records, ready to blind: flat storage so a million records fit in well
 //! under 100 bytes each.
 
-use super::{DIGEST_LEN, KEYS};
+use super::{KeyMask, MatchKey, DIGEST_LEN};
 use crate::wire::{MAX_GROUPS, MAX_LABEL};
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ pub struct FlatRecords {
     pub rows: Vec<u32>,
     /// Keys per record.
     pub counts: Vec<u8>,
-    /// Key index (into [`KEYS`]) of each digest.
+    /// Wire index ([`MatchKey::index`]) of each digest's key.
     pub keys: Vec<u8>,
     /// 32-byte digests back to back.
     pub digests: Vec<u8>,
@@ -31,11 +31,11 @@ pub struct OwnSet {
     pub(crate) labels: Vec<String>,
     pub(crate) group_counts: Vec<u32>,
     /// Per record: declared group index, key mask, source row.
-    pub(crate) records: Vec<(u16, u8, u32)>,
-    /// Digests back to back, in record order, each record's keys in [`KEYS`] order.
+    pub(crate) records: Vec<(u16, KeyMask, u32)>,
+    /// Digests back to back, in record order, each record's keys in wire order.
     pub(crate) digests: Vec<[u8; DIGEST_LEN]>,
     label_index: HashMap<String, u16>,
-    /// Records passed to `add` that had none of the allowed keys.
+    /// Records passed to `add` that had no key.
     pub(crate) skipped: u64,
 }
 
@@ -46,20 +46,21 @@ impl OwnSet {
     }
 
     /// Adds a record from source row `row` (used to export matched rows in audience
-    /// mode). `keys` holds `(key index, digest)` pairs; keys outside `allowed` (a mask
-    /// over [`KEYS`]) are ignored, and duplicate keys keep the first value. A record
-    /// with no allowed key is counted as skipped. A group label longer than the wire
+    /// mode) with its `(key, digest)` pairs; a key given twice keeps its first value. A
+    /// record with no key is counted as skipped. A group label longer than the wire
     /// allows is cut; labels beyond the wire's group limit share one overflow group.
-    pub fn add(&mut self, row: u32, group: Option<&str>, keys: &[(usize, [u8; DIGEST_LEN])], allowed: u8) {
-        let mut mask = 0u8;
-        let mut ordered: [Option<[u8; DIGEST_LEN]>; KEYS.len()] = [None; KEYS.len()];
+    /// Every key may be added: [`crate::session::Session::start`] cuts the set to the
+    /// agreed keys.
+    pub fn add(&mut self, row: u32, group: Option<&str>, keys: &[(MatchKey, [u8; DIGEST_LEN])]) {
+        let mut mask = KeyMask::NONE;
+        let mut ordered: [Option<[u8; DIGEST_LEN]>; MatchKey::COUNT] = [None; MatchKey::COUNT];
         for (k, d) in keys {
-            if *k < KEYS.len() && allowed & (1 << k) != 0 && ordered[*k].is_none() {
-                ordered[*k] = Some(*d);
-                mask |= 1 << k;
+            if !mask.contains(*k) {
+                ordered[k.index()] = Some(*d);
+                mask = mask.with(*k);
             }
         }
-        if mask == 0 {
+        if mask.is_empty() {
             self.skipped += 1;
             return;
         }
@@ -89,32 +90,31 @@ impl OwnSet {
         g
     }
 
-    /// The match keys at least one record has, in [`KEYS`] order.
-    pub fn held_keys(&self) -> Vec<String> {
-        let mask = self.records.iter().fold(0u8, |m, r| m | r.1);
-        KEYS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, k)| k.to_string()).collect()
+    /// The match keys at least one record has.
+    pub fn held_keys(&self) -> KeyMask {
+        self.records.iter().fold(KeyMask::NONE, |m, r| m.union(r.1))
     }
 
-    /// The set limited to the agreed keys: records left without any are dropped.
-    pub fn restricted(self, keys: &[String]) -> OwnSet {
-        let allowed = keys.iter().filter_map(|k| super::key_index(k)).fold(0u8, |m, i| m | 1 << i);
-        if self.records.iter().all(|r| r.1 & !allowed == 0) {
+    /// The set limited to the `allowed` keys: records left without any are dropped
+    /// (and counted as skipped).
+    pub fn restricted(self, allowed: KeyMask) -> OwnSet {
+        if self.records.iter().all(|r| r.1.is_subset(allowed)) {
             return self;
         }
-        let mut out = OwnSet::new();
+        let mut out = OwnSet { skipped: self.skipped, ..OwnSet::new() };
         let mut digests = self.digests.iter();
-        let mut pairs = Vec::with_capacity(KEYS.len());
+        let mut pairs = Vec::with_capacity(MatchKey::COUNT);
         for (g, mask, row) in &self.records {
             pairs.clear();
-            for k in 0..KEYS.len() {
-                if mask & (1 << k) != 0 {
-                    if let Some(d) = digests.next() {
+            for k in mask.iter() {
+                if let Some(d) = digests.next() {
+                    if allowed.contains(k) {
                         pairs.push((k, *d));
                     }
                 }
             }
             let label = self.labels.get(usize::from(*g)).map(String::as_str);
-            out.add(*row, label, &pairs, allowed);
+            out.add(*row, label, &pairs);
         }
         out
     }
@@ -127,13 +127,11 @@ impl OwnSet {
         for (g, mask, row) in &self.records {
             f.rows.push(*row);
             f.groups.push(u32::from(*g));
-            f.counts.push(mask.count_ones() as u8);
-            for k in 0..KEYS.len() {
-                if mask & (1 << k) != 0 {
-                    if let Some(d) = digests.next() {
-                        f.keys.push(k as u8);
-                        f.digests.extend_from_slice(d);
-                    }
+            f.counts.push(mask.len() as u8);
+            for k in mask.iter() {
+                if let Some(d) = digests.next() {
+                    f.keys.push(k.index() as u8);
+                    f.digests.extend_from_slice(d);
                 }
             }
         }
@@ -143,24 +141,30 @@ impl OwnSet {
     /// Adds the records of [`OwnSet::to_flat`] (or an equivalent producer).
     ///
     /// # Errors
-    /// [`super::PsiError::Length`] if the arrays disagree in length.
-    pub fn add_flat(&mut self, f: &FlatRecords, allowed: u8) -> Result<(), super::PsiError> {
+    /// [`super::PsiError::Length`] if the arrays disagree in length;
+    /// [`super::PsiError::UnknownKey`] for a key index that names no key.
+    pub fn add_flat(&mut self, f: &FlatRecords) -> Result<(), super::PsiError> {
         let total: usize = f.counts.iter().map(|c| usize::from(*c)).sum();
-        if f.counts.len() != f.rows.len() || f.groups.len() != f.rows.len() || f.keys.len() != total || f.digests.len() != total * DIGEST_LEN {
+        if f.counts.len() != f.rows.len()
+            || f.groups.len() != f.rows.len()
+            || f.keys.len() != total
+            || f.digests.len() != total * DIGEST_LEN
+        {
             return Err(super::PsiError::Length { len: f.digests.len(), multiple_of: DIGEST_LEN });
         }
         let mut at = 0;
-        let mut pairs = Vec::with_capacity(KEYS.len());
+        let mut pairs = Vec::with_capacity(MatchKey::COUNT);
         for ((row, count), group) in f.rows.iter().zip(&f.counts).zip(&f.groups) {
             pairs.clear();
             for j in at..at + usize::from(*count) {
+                let key = MatchKey::from_index(usize::from(f.keys[j])).ok_or(super::PsiError::UnknownKey)?;
                 let mut digest = [0u8; DIGEST_LEN];
                 digest.copy_from_slice(&f.digests[j * DIGEST_LEN..(j + 1) * DIGEST_LEN]);
-                pairs.push((usize::from(f.keys[j]), digest));
+                pairs.push((key, digest));
             }
             at += usize::from(*count);
             let label = f.labels.get(*group as usize).map(String::as_str);
-            self.add(*row, label, &pairs, allowed);
+            self.add(*row, label, &pairs);
         }
         Ok(())
     }
@@ -175,7 +179,8 @@ impl OwnSet {
         self.records.is_empty()
     }
 
-    /// Records given to [`OwnSet::add`] without any allowed key.
+    /// Records given to [`OwnSet::add`] without any key, or left without one by
+    /// [`OwnSet::restricted`].
     pub fn skipped(&self) -> u64 {
         self.skipped
     }

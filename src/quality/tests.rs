@@ -33,12 +33,12 @@ fn counts_every_row_with_its_reason() {
     assert_eq!(r.unused_rows.get("no_valid_identifier"), Some(&1));
     assert_eq!(r.unused_rows.get("blank"), Some(&1));
     assert_eq!(r.unused_rows.get("duplicate_record"), Some(&1));
-    let email = &r.kinds["email"];
+    let email = &r.by_key[&MatchKey::Email];
     assert_eq!((email.valid, email.invalid, email.empty, email.duplicate), (3, 1, 0, 1));
-    let phone = &r.kinds["phone"];
+    let phone = &r.by_key[&MatchKey::Phone];
     assert_eq!((phone.valid, phone.empty, phone.assumed_country), (3, 1, 1));
-    assert_eq!(r.invalid_examples["email"][0].row, 3);
-    assert_eq!(r.invalid_examples["email"][0].column, "email");
+    assert_eq!(r.invalid_examples[&MatchKey::Email][0].row, 3);
+    assert_eq!(r.invalid_examples[&MatchKey::Email][0].column, "email");
     assert!(r.warnings.iter().any(|w| w.contains("no country code; assumed US")));
     let Some(g) = &r.group else { panic!("no group") };
     assert_eq!(g.values.len(), 2);

@@ -27,7 +27,7 @@ fn a_record_counts_once_and_small_counts_are_suppressed() {
     b.add(0, &[(0, v(9))], &own);
     b.add(0, &[(0, v(3))], &own); // matches into both own groups
     b.add(0, &[(1, v(9))], &own);
-    let view = b.finish(&["email".into(), "phone".into()]);
+    let view = b.finish(&[MatchKey::Email, MatchKey::Phone]);
     assert_eq!(view.records, 4);
     assert_eq!(view.matched, Some(2));
     assert_eq!(view.by_key[0].records, 3);
@@ -39,7 +39,7 @@ fn a_record_counts_once_and_small_counts_are_suppressed() {
     let mut b = ViewBuilder::new(2, groups, vec!["x".into(), "y".into()]);
     b.add(0, &[(0, v(1)), (1, v(2))], &own);
     b.add(0, &[(0, v(3))], &own);
-    let view = b.finish(&["email".into(), "phone".into()]);
+    let view = b.finish(&[MatchKey::Email, MatchKey::Phone]);
     assert_eq!(view.matched, Some(2));
     assert_eq!(view.by_key[1].matched, None, "1 < k = 2 is suppressed");
     assert_eq!(view.cells.len(), 1, "cells under k are left out");

@@ -1,7 +1,7 @@
 //! Computing one side's [`View`] of its partner's records.
 
 use super::{Cell, GroupFigures, KeyFigures, View};
-use crate::psi::{KEYS, VALUE_LEN};
+use crate::psi::{MatchKey, VALUE_LEN};
 use std::collections::HashMap;
 
 /// The label groups under the threshold are merged into.
@@ -68,7 +68,7 @@ const MULTI: u16 = u16::MAX;
 impl OwnIndex {
     /// An empty index.
     pub fn new() -> OwnIndex {
-        OwnIndex { maps: (0..KEYS.len()).map(|_| HashMap::new()).collect(), multi: HashMap::new() }
+        OwnIndex { maps: (0..MatchKey::COUNT).map(|_| HashMap::new()).collect(), multi: HashMap::new() }
     }
 
     /// Records that own value `value` of key `key` came back in own group `group`.
@@ -121,8 +121,8 @@ pub struct ViewBuilder {
     own_labels: Vec<String>,
     records: u64,
     matched: u64,
-    key_records: [u64; KEYS.len()],
-    key_matched: [u64; KEYS.len()],
+    key_records: [u64; MatchKey::COUNT],
+    key_matched: [u64; MatchKey::COUNT],
     group_matched: Vec<u64>,
     cells: HashMap<(u16, u16), u64>,
     scratch: Vec<u16>,
@@ -138,8 +138,8 @@ impl ViewBuilder {
             own_labels,
             records: 0,
             matched: 0,
-            key_records: [0; KEYS.len()],
-            key_matched: [0; KEYS.len()],
+            key_records: [0; MatchKey::COUNT],
+            key_matched: [0; MatchKey::COUNT],
             group_matched,
             cells: HashMap::new(),
             scratch: Vec::new(),
@@ -174,14 +174,15 @@ impl ViewBuilder {
     }
 
     /// The view, with every count under `k` suppressed and cells under `k` left out.
-    pub fn finish(self, keys: &[String]) -> View {
+    pub fn finish(self, keys: &[MatchKey]) -> View {
         let k = u64::from(self.k);
         let show = |n: u64| (n >= k).then_some(n);
         let by_key = keys
             .iter()
-            .filter_map(|name| {
-                let i = crate::psi::key_index(name)?;
-                Some(KeyFigures { key: name.clone(), records: self.key_records[i], matched: show(self.key_matched[i]) })
+            .map(|key| KeyFigures {
+                key: *key,
+                records: self.key_records[key.index()],
+                matched: show(self.key_matched[key.index()]),
             })
             .collect();
         let groups = self

@@ -110,3 +110,14 @@ impl fmt::Display for SealError {
 }
 
 impl core::error::Error for SealError {}
+
+impl SealError {
+    /// A stable kebab-case code for programs and the JS API: `randomness`, or `seal` for
+    /// everything about the invite, the handshake and the frames.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Randomness => "randomness",
+            _ => "seal",
+        }
+    }
+}

@@ -170,7 +170,11 @@ pub(super) fn blind(case: &Case) -> Result<Vec<String>, String> {
     let k = kind("blind");
     let digest = unhex("digest", case.get(k, "digest"))?;
     let secret = unhex("secret", case.get(k, "secret"))?;
-    let r = Secret::from_bytes(&secret).and_then(|s| blind_batch(&s, case.get(k, "key"), &digest)).map(|p| to_hex(&p));
+    // A key name this release does not know is refused as the core refuses it.
+    let key = crate::psi::MatchKey::parse(case.get(k, "key")).ok_or(crate::psi::PsiError::UnknownKey);
+    let r = key
+        .and_then(|key| Secret::from_bytes(&secret).and_then(|s| blind_batch(&s, key, &digest)))
+        .map(|p| to_hex(&p));
     Ok(with(case, k, &[("point", outcome(case, r)?)]))
 }
 

@@ -2,7 +2,7 @@
 //! lowercase hex; keys are sorted (serde_json's map), so the text is canonical.
 
 use crate::hash::to_hex;
-use crate::psi::KEYS;
+use crate::psi::{KeyMask, MatchKey};
 use crate::wire::{Message, SetHeader};
 use serde_json::{json, Value};
 
@@ -12,7 +12,9 @@ use super::{unhex, unhex_array};
 pub(super) fn render(msg: &Message) -> String {
     let v = match msg {
         Message::Propose(text) => json!({ "type": "propose", "json": text }),
-        Message::Counter(text) => json!({ "type": "counter", "json": text }),
+        Message::Counter { proposal_hash, manifest } => {
+            json!({ "type": "counter", "proposal_hash": to_hex(proposal_hash), "json": manifest })
+        }
         Message::Confirm(hash) => json!({ "type": "confirm", "manifest_hash": to_hex(hash) }),
         Message::Abort { code, reason } => {
             json!({ "type": "abort", "code": code, "reason": reason })
@@ -25,13 +27,14 @@ pub(super) fn render(msg: &Message) -> String {
             "groups": h.groups,
         }),
         Message::Structure { seq, records } => {
+            let records: Vec<(u16, u8)> = records.iter().map(|(g, m)| (*g, m.bits())).collect();
             json!({ "type": "structure", "seq": seq, "records": records })
         }
         Message::Points { key, seq, points } => {
-            json!({ "type": "points", "key": key, "seq": seq, "points": to_hex(points) })
+            json!({ "type": "points", "key": key.index(), "seq": seq, "points": to_hex(points) })
         }
         Message::Evaluated { key, seq, values } => {
-            json!({ "type": "evaluated", "key": key, "seq": seq, "values": to_hex(values) })
+            json!({ "type": "evaluated", "key": key.index(), "seq": seq, "values": to_hex(values) })
         }
         Message::PartnerView { manifest_hash, json } => {
             json!({ "type": "partner_view", "manifest_hash": to_hex(manifest_hash), "json": json })
@@ -56,6 +59,10 @@ fn number<T: TryFrom<u64>>(v: &Value, name: &str) -> Result<T, String> {
         .ok_or_else(|| format!("{name} must be a small whole number"))
 }
 
+fn key(v: &Value) -> Result<MatchKey, String> {
+    MatchKey::from_index(number(v, "key")?).ok_or_else(|| "key must be a key index (0 email .. 4 maid)".to_string())
+}
+
 fn typed<T: serde::de::DeserializeOwned>(v: &Value, name: &str) -> Result<T, String> {
     serde_json::from_value(field(v, name)?.clone()).map_err(|e| format!("{name}: {e}"))
 }
@@ -66,23 +73,29 @@ pub(super) fn parse(text_json: &str) -> Result<Message, String> {
     let hex32 = |name: &str| -> Result<[u8; 32], String> { unhex_array(name, &text(&v, name)?) };
     Ok(match text(&v, "type")?.as_str() {
         "propose" => Message::Propose(text(&v, "json")?),
-        "counter" => Message::Counter(text(&v, "json")?),
+        "counter" => Message::Counter { proposal_hash: hex32("proposal_hash")?, manifest: text(&v, "json")? },
         "confirm" => Message::Confirm(hex32("manifest_hash")?),
-        "abort" => Message::Abort { code: number(&v, "code")?, reason: text(&v, "reason")? },
+        "abort" => Message::Abort { code: text(&v, "code")?, reason: text(&v, "reason")? },
         "set_header" => Message::SetHeader(SetHeader {
             manifest_hash: hex32("manifest_hash")?,
             records: number(&v, "records")?,
-            key_counts: typed::<[u32; KEYS.len()]>(&v, "key_counts")?,
+            key_counts: typed::<[u32; MatchKey::COUNT]>(&v, "key_counts")?,
             groups: typed(&v, "groups")?,
         }),
-        "structure" => Message::Structure { seq: number(&v, "seq")?, records: typed(&v, "records")? },
+        "structure" => Message::Structure {
+            seq: number(&v, "seq")?,
+            records: typed::<Vec<(u16, u8)>>(&v, "records")?
+                .into_iter()
+                .map(|(g, bits)| KeyMask::from_bits(bits).map(|m| (g, m)).ok_or_else(|| format!("key mask {bits:#x} names an unknown key")))
+                .collect::<Result<_, _>>()?,
+        },
         "points" => Message::Points {
-            key: number(&v, "key")?,
+            key: key(&v)?,
             seq: number(&v, "seq")?,
             points: unhex("points", &text(&v, "points")?)?,
         },
         "evaluated" => Message::Evaluated {
-            key: number(&v, "key")?,
+            key: key(&v)?,
             seq: number(&v, "seq")?,
             values: unhex("values", &text(&v, "values")?)?,
         },

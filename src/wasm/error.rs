@@ -1,11 +1,12 @@
 //! The one place where core errors become JavaScript errors.
 //!
 //! Each becomes a JS `Error` whose `message` is the core error's `Display` text and whose
-//! `code` is a stable kebab-case string, the style of `SessionError::code` (listed in docs/interfaces.md, "## JS API"); some
+//! `code` is the core error's own stable kebab-case `code()` (listed in docs/interfaces.md, "## JS API"); some
 //! carry structured fields (e.g. `index` for an invalid point). Messages never contain
 //! identifiers or key material, because the core errors never do.
 
 use crate::ingest::IngestError;
+use crate::manifest::ManifestError;
 use crate::normalize::NormalizeError;
 use crate::psi::PsiError;
 use crate::seal::SealError;
@@ -50,14 +51,7 @@ impl From<CoreError> for JsValue {
 
 impl From<PsiError> for CoreError {
     fn from(e: PsiError) -> CoreError {
-        let code = match &e {
-            PsiError::Randomness => "randomness",
-            PsiError::InvalidSecret => "invalid-secret",
-            PsiError::UnknownKey => "unknown-key",
-            PsiError::Length { .. } => "invalid-length",
-            PsiError::InvalidPoint { .. } => "invalid-point",
-        };
-        let err = CoreError::new(code, &e);
+        let err = CoreError::new(e.code(), &e);
         match e {
             PsiError::InvalidPoint { index } => err.field("index", index),
             _ => err,
@@ -67,13 +61,7 @@ impl From<PsiError> for CoreError {
 
 impl From<NormalizeError> for CoreError {
     fn from(e: NormalizeError) -> CoreError {
-        let code = match &e {
-            NormalizeError::Empty => "empty",
-            NormalizeError::Invalid(_) => "invalid",
-            NormalizeError::NoCountryCode => "no-country-code",
-            NormalizeError::UnknownCountry => "unknown-country",
-        };
-        CoreError::new(code, &e)
+        CoreError::new(e.code(), &e)
     }
 }
 
@@ -86,24 +74,18 @@ impl From<SessionError> for CoreError {
 
 impl From<SealError> for CoreError {
     fn from(e: SealError) -> CoreError {
-        CoreError::new("seal", &e)
+        CoreError::new(e.code(), &e)
     }
 }
 
 impl From<IngestError> for CoreError {
     fn from(e: IngestError) -> CoreError {
-        let code = match &e {
-            IngestError::EmptyFile => "empty-file",
-            IngestError::BinaryFile { .. } => "binary-file",
-            IngestError::FieldTooLong { .. } | IngestError::RowTooLong { .. } | IngestError::TooManyColumns { .. } => "file-limit",
-            IngestError::SpreadsheetTooLarge { .. } => "file-limit",
-            IngestError::InvalidSpreadsheet { .. } | IngestError::NoSuchSheet { .. } | IngestError::NoSheet => "spreadsheet",
-            IngestError::NoIdentifierColumn => "no-identifier-column",
-            IngestError::UnknownColumn { .. } => "unknown-column",
-            IngestError::UnknownRole { .. } => "unknown-role",
-            IngestError::HeaderRowNotFound { .. } => "header-row",
-            IngestError::Finished => "state",
-        };
-        CoreError::new(code, &e)
+        CoreError::new(e.code(), &e)
+    }
+}
+
+impl From<ManifestError> for CoreError {
+    fn from(e: ManifestError) -> CoreError {
+        CoreError::new(e.code(), &e)
     }
 }

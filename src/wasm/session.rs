@@ -4,10 +4,10 @@
 //! driver parses; bulk data as `Uint8Array`.
 
 use super::error::{CoreError, JsResult};
-use crate::manifest::{LocalRules, Manifest};
-use crate::psi::{Op, OwnSet, PsiError, DIGEST_LEN, KEYS};
+use crate::manifest::{LocalRules, Proposal};
+use crate::psi::{KeyMask, MatchKey, Op, OwnSet, PsiError, DIGEST_LEN};
 use crate::seal::Invite;
-use crate::session::{Event, Session};
+use crate::session::Session;
 use wasm_bindgen::prelude::*;
 
 fn json_error(e: serde_json::Error) -> CoreError {
@@ -35,21 +35,24 @@ impl JsOwnSet {
         JsOwnSet { inner: OwnSet::new() }
     }
 
-    /// Adds source row `row`: `keys[i]` is the match-key index (see `KEYS`) of the
-    /// digest at `digests[32·i..32·i+32]`; `allowed` is the mask of agreed keys.
+    /// Adds source row `row`: `keys[i]` is the match key's wire index (its position in
+    /// `matchKeys()`) of the digest at `digests[32·i..32·i+32]`. Every key may be
+    /// added: the session keeps only the agreed ones.
     ///
-    /// Errors: `invalid-length` unless there is exactly one digest per key index.
-    pub fn add(&mut self, row: u32, group: Option<String>, keys: &[u8], digests: &[u8], allowed: u8) -> JsResult<()> {
+    /// Errors: `invalid-length` unless there is exactly one digest per key index;
+    /// `unknown-key` for an index that names no key.
+    pub fn add(&mut self, row: u32, group: Option<String>, keys: &[u8], digests: &[u8]) -> JsResult<()> {
         if digests.len() != keys.len() * DIGEST_LEN {
             return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN }.into());
         }
         let mut pairs = Vec::with_capacity(keys.len());
         for (k, d) in keys.iter().zip(digests.chunks_exact(DIGEST_LEN)) {
+            let key = MatchKey::from_index(usize::from(*k)).ok_or(PsiError::UnknownKey)?;
             let mut digest = [0u8; DIGEST_LEN];
             digest.copy_from_slice(d);
-            pairs.push((usize::from(*k), digest));
+            pairs.push((key, digest));
         }
-        self.inner.add(row, group.as_deref(), &pairs, allowed);
+        self.inner.add(row, group.as_deref(), &pairs);
         Ok(())
     }
 
@@ -57,9 +60,9 @@ impl JsOwnSet {
     /// `i` is source row `rows[i]` with `counts[i]` consecutive entries of `keys`/`digests`
     /// and group `labels[groups[i]]` (`0xffffffff`: none).
     ///
-    /// Errors: `invalid-length` if the arrays do not describe the same records.
+    /// Errors: `invalid-length` if the arrays do not describe the same records;
+    /// `unknown-key` for a key index that names no key.
     #[wasm_bindgen(js_name = addBatch)]
-    #[allow(clippy::too_many_arguments)]
     pub fn add_batch(
         &mut self,
         rows: &[u32],
@@ -68,7 +71,6 @@ impl JsOwnSet {
         digests: &[u8],
         groups: &[u32],
         labels: Vec<String>,
-        allowed: u8,
     ) -> JsResult<()> {
         let flat = crate::psi::FlatRecords {
             rows: rows.to_vec(),
@@ -78,11 +80,11 @@ impl JsOwnSet {
             groups: groups.to_vec(),
             labels,
         };
-        self.inner.add_flat(&flat, allowed)?;
+        self.inner.add_flat(&flat)?;
         Ok(())
     }
 
-    /// Records held (records without an allowed key are skipped, not held).
+    /// Records held (records without a key are skipped, not held).
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
         self.inner.len()
@@ -91,7 +93,7 @@ impl JsOwnSet {
     /// The match keys at least one record has.
     #[wasm_bindgen(js_name = heldKeys)]
     pub fn held_keys(&self) -> Vec<String> {
-        self.inner.held_keys()
+        self.inner.held_keys().iter().map(|k| k.as_str().to_owned()).collect()
     }
 }
 
@@ -113,10 +115,29 @@ pub fn protocol_version() -> u32 {
     crate::manifest::PROTOCOL_VERSION
 }
 
-/// The match key names in wire order; a key's index is its bit in `allowed`.
+/// The match key names in wire order: a key's position is its index in `OwnSet.add`.
 #[wasm_bindgen(js_name = matchKeys)]
 pub fn match_keys() -> Vec<String> {
-    KEYS.iter().map(|k| k.to_string()).collect()
+    MatchKey::ALL.iter().map(|k| k.as_str().to_owned()).collect()
+}
+
+/// Every column role with what it feeds, as JSON `[{role, key, kind, identifier}]`
+/// (`key`/`kind` null for roles that feed none; `identifier`: the role yields a match
+/// key on its own). Pages take the role vocabulary from here instead of a table.
+#[wasm_bindgen(js_name = columnRoles)]
+pub fn column_roles() -> String {
+    let roles: Vec<serde_json::Value> = crate::ingest::ColumnRole::ALL
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "role": r,
+                "key": r.key(),
+                "kind": r.kind().map(|k| k.as_str()),
+                "identifier": r.is_identifier(),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(roles).to_string()
 }
 
 /// One side of a collaboration.
@@ -128,10 +149,14 @@ pub struct JsSession {
 
 #[wasm_bindgen(js_class = Session)]
 impl JsSession {
-    /// A host with a fresh invite, proposing `manifest` (JSON of the core's `Manifest`).
-    /// `local` (JSON of `LocalRules`) defaults to the core's defaults.
-    pub fn host(manifest: &str, local: Option<String>) -> JsResult<JsSession> {
-        let proposal: Manifest = serde_json::from_str(manifest).map_err(json_error)?;
+    /// A host with a fresh invite, proposing what `proposal` asks for (JSON of the core's
+    /// `Proposal`: the npm API's `manifest` option, every field optional). `local` (JSON
+    /// of `LocalRules`) defaults to the core's defaults.
+    ///
+    /// Errors: `manifest`, `unknown-preset`, `no-shared-key` for a proposal the core
+    /// refuses.
+    pub fn host(proposal: &str, local: Option<String>) -> JsResult<JsSession> {
+        let proposal = Proposal::from_json(proposal)?.to_manifest()?;
         let invite = Invite::generate()?;
         let fragment = invite.fragment();
         Ok(JsSession { inner: Session::host(invite, local_rules(local)?, proposal)?, fragment })
@@ -179,23 +204,10 @@ impl JsSession {
         self.inner.poll_transmit()
     }
 
-    /// The next event as JSON `{"type": …}`, if any.
+    /// The next event as the core's JSON (`session::Event`: `{"type": …}`), if any.
     #[wasm_bindgen(js_name = pollEvent)]
     pub fn poll_event(&mut self) -> Option<String> {
-        let event = self.inner.poll_event()?;
-        let value = match event {
-            Event::Connected { verification_code } => {
-                serde_json::json!({ "type": "connected", "verificationCode": verification_code })
-            }
-            Event::Proposed(m) => serde_json::json!({ "type": "proposed", "manifest": m }),
-            Event::Countered { manifest, changes } => {
-                serde_json::json!({ "type": "countered", "manifest": manifest, "changes": changes })
-            }
-            Event::Agreed(m) => serde_json::json!({ "type": "agreed", "manifest": m }),
-            Event::Finished => serde_json::json!({ "type": "finished" }),
-            Event::Failed { code, message } => serde_json::json!({ "type": "failed", "code": code, "message": message }),
-        };
-        Some(value.to_string())
+        Some(self.inner.poll_event()?.to_json())
     }
 
     /// The next task for the pool: `{id, op: "blind"|"evaluate", key?, input}`.
@@ -212,7 +224,7 @@ impl JsSession {
         match task.op {
             Op::Blind(key) => {
                 set("op", "blind".into());
-                set("key", key.into());
+                set("key", key.as_str().into());
             }
             Op::Evaluate => set("op", "evaluate".into()),
         }
@@ -236,10 +248,15 @@ impl JsSession {
         Ok(self.inner.complete(task_id(id)?, Err(PsiError::InvalidPoint { index: index as usize }))?)
     }
 
-    /// Guest: accepts the proposal for the keys this side holds and its group column.
-    /// Returns the (possibly tightened) manifest as JSON.
-    pub fn accept(&mut self, held_keys: Vec<String>, group: Option<String>) -> JsResult<String> {
-        let m = self.inner.accept(&held_keys, group)?;
+    /// Guest: accepts the proposal shown, `displayed` being the `manifest_hash` of its
+    /// `proposed` event, for the keys this side holds and its group column. Returns the
+    /// (possibly tightened) manifest as JSON.
+    ///
+    /// Errors: `unknown-key` for a name that is not a match key; `invalid-input` for a
+    /// hash that is not 64 hex digits; the session's codes (`state` when `displayed` is
+    /// not the proposal under review).
+    pub fn accept(&mut self, displayed: &str, held_keys: Vec<String>, group: Option<String>) -> JsResult<String> {
+        let m = self.inner.accept(&hash_from_hex(displayed)?, key_mask(&held_keys)?, group)?;
         serde_json::to_string(&m).map_err(json_error)
     }
 
@@ -248,6 +265,26 @@ impl JsSession {
     #[wasm_bindgen(js_name = confirmCode)]
     pub fn confirm_code(&mut self) -> JsResult<()> {
         Ok(self.inner.confirm_code()?)
+    }
+
+    /// Guest: what `accept` would answer and what it changes, as JSON `{manifest,
+    /// changes: [{rule, from, to}]}`, without sending anything.
+    pub fn preview(&self, held_keys: Vec<String>, group: Option<String>) -> JsResult<String> {
+        let (manifest, changes) = self.inner.preview(key_mask(&held_keys)?, group)?;
+        Ok(serde_json::json!({ "manifest": manifest, "changes": changes }).to_string())
+    }
+
+    /// The proposal as JSON: the host's own (before the guest answers), or the one the
+    /// guest reviews.
+    pub fn proposal(&self) -> Option<String> {
+        self.inner.proposal().map(|m| m.to_json())
+    }
+
+    /// The audit receipt as JSON (the core's `report::receipt`), once finished. Times in
+    /// milliseconds since the Unix epoch.
+    pub fn receipt(&self, started_ms: f64, finished_ms: f64, file_name: &str) -> Option<String> {
+        let ms = |t: f64| if t.is_finite() && t > 0.0 { t as u64 } else { 0 };
+        self.inner.receipt(ms(started_ms), ms(finished_ms), file_name).map(|r| r.to_string())
     }
 
     /// Host: confirms the guest's tightened manifest.
@@ -290,6 +327,24 @@ impl JsSession {
     pub fn cancel(&mut self, reason: &str) {
         self.inner.cancel(reason)
     }
+}
+
+fn key_mask(names: &[String]) -> JsResult<KeyMask> {
+    Ok(names.iter().map(|k| MatchKey::parse(k).ok_or(PsiError::UnknownKey)).collect::<Result<KeyMask, _>>()?)
+}
+
+fn hash_from_hex(text: &str) -> JsResult<[u8; 32]> {
+    let bad = || CoreError::new("invalid-input", "a manifest hash is 64 hex digits");
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return Err(bad());
+    }
+    let digit = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = digit(pair[0]).ok_or_else(bad)? << 4 | digit(pair[1]).ok_or_else(bad)?;
+    }
+    Ok(out)
 }
 
 fn task_id(id: f64) -> JsResult<u64> {

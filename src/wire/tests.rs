@@ -1,26 +1,25 @@
 // Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 use super::*;
 
+fn mask(bits: u8) -> KeyMask {
+    KeyMask::from_bits(bits).unwrap()
+}
+
 fn header() -> SetHeader {
-    SetHeader {
-        manifest_hash: [7; 32],
-        records: 3,
-        key_counts: [3, 1, 0, 0, 0],
-        groups: vec![("all".into(), 3)],
-    }
+    SetHeader { manifest_hash: [7; 32], records: 3, key_counts: [3, 1, 0, 0, 0], groups: vec![("all".into(), 3)] }
 }
 
 #[test]
 fn every_message_round_trips() {
     let msgs = vec![
         Message::Propose("{}".into()),
-        Message::Counter("{\"k\":50}".into()),
+        Message::Counter { proposal_hash: [4; 32], manifest: "{\"k\":50}".into() },
         Message::Confirm([1; 32]),
-        Message::Abort { code: 3, reason: "bye".into() },
+        Message::Abort { code: "set-too-small".into(), reason: "bye".into() },
         Message::SetHeader(header()),
-        Message::Structure { seq: 2, records: vec![(0, 1), (0, 3), (0, 1)] },
-        Message::Points { key: 1, seq: 9, points: vec![5; 64] },
-        Message::Evaluated { key: 0, seq: 0, values: vec![6; 24] },
+        Message::Structure { seq: 2, records: vec![(0, mask(1)), (0, mask(3)), (0, mask(1))] },
+        Message::Points { key: MatchKey::Phone, seq: 9, points: vec![5; 64] },
+        Message::Evaluated { key: MatchKey::Email, seq: 0, values: vec![6; 24] },
         Message::PartnerView { manifest_hash: [2; 32], json: "{}".into() },
         Message::ReportHash([3; 32]),
     ];
@@ -54,6 +53,9 @@ fn malformed_messages_name_what_is_wrong() {
     assert!(matches!(Message::decode(&Message::SetHeader(h).encode()), Err(WireError::Malformed(_))));
     // Structure whose length is not a multiple of three.
     assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 1, 2]), Err(WireError::Malformed(_))));
+    // A record with no key, or with a bit that names no key.
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0]), Err(WireError::Malformed(_))));
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0x20]), Err(WireError::Malformed(_))));
 }
 
 #[test]

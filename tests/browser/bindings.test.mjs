@@ -70,7 +70,7 @@ test('FileIngest reads a CSV into records and refuses a binary file with a code'
     const quality = JSON.parse(ingest.finish());
     const rec = ingest.takeRecords();
     const own = new OwnSet();
-    own.addBatch(rec.rows, rec.counts, rec.keys, rec.digests, rec.groups, rec.labels, 0x1f);
+    own.addBatch(rec.rows, rec.counts, rec.keys, rec.digests, rec.groups, rec.labels);
     const binary = new FileIngest('uid2', undefined, undefined, undefined);
     let code;
     try {

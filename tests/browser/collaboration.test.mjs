@@ -75,9 +75,12 @@ test('host and guest match CSV files added with addFile', async () => {
   for (const p of [host, guest]) await p.waitForFunction(() => window.cm !== undefined, null, { timeout: 20000 });
   const relay = env.server.relay;
   // Host: user0..599; guest: user400..899 with different case and spacing (normalized away).
-  const csv = (first, n, shout) => ['Email,Plan', ...Array.from({ length: n }, (_, i) => {
+  // The guest's file also has phone numbers, a key the host never proposed: its page hands
+  // the session every key it read, and the session keeps only the agreed one.
+  const csv = (first, n, shout) => [shout ? 'Email,Phone,Plan' : 'Email,Plan', ...Array.from({ length: n }, (_, i) => {
     const e = `user${first + i}@example.com`;
-    return `${shout ? ` ${e.toUpperCase()} ` : e},${i % 2 ? 'gold' : 'basic'}`;
+    const phone = shout ? `,+1 415 555 ${String(first + i).padStart(4, '0')}` : '';
+    return `${shout ? ` ${e.toUpperCase()} ` : e}${phone},${i % 2 ? 'gold' : 'basic'}`;
   })].join('\n');
 
   const invite = await host.evaluate(async ([relay, text]) => {
@@ -116,6 +119,8 @@ test('host and guest match CSV files added with addFile', async () => {
   assert.equal(hostResult.report.report_hash, guestResult.report.report_hash);
   assert.equal(hostResult.report.figures.host.matched, 200);
   assert.equal(hostResult.report.figures.guest.matched, 200);
+  assert.ok(guestResult.quality.by_key.phone.valid > 0, 'the guest really holds a second key');
+  assert.deepEqual(guestResult.report.figures.guest.by_key.map((k) => k.key), ['email']);
 });
 
 test('audience mode: a suppression list removes records, each side downloads its own matched rows', async () => {

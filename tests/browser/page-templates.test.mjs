@@ -77,10 +77,14 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   const receipt = JSON.parse(await downloaded(g, '[data-action="download-receipt"]'));
   assert.equal(receipt.side, 'guest');
   assert.equal(receipt.report_hash.slice(0, 16), hashes[1]);
-  assert.equal(receipt.counts.own_records_sent, GUEST_N);
-  assert.equal(receipt.counts.partner_records, HOST_N);
+  // The core's receipt, the same schema as `cleanmatch match --receipt`.
+  assert.equal(receipt.receipt, 'cleanmatch audit receipt');
+  assert.equal(receipt.report.own_records, GUEST_N);
+  assert.equal(receipt.report.partner_records, HOST_N);
   assert.equal(receipt.manifest.purpose, 'size the overlap');
-  assert.ok(receipt.times.finished && receipt.times.agreed);
+  assert.equal(receipt.manifest_hash, receipt.report.manifest_hash);
+  assert.ok(receipt.finished_ms >= receipt.started_ms && receipt.started_ms > 0);
+  assert.match(receipt.verification_code, /^\d{3} \d{3}$/);
   const json = JSON.parse(await downloaded(h, '[data-action="download-json"]'));
   assert.equal(json.report.figures.host.matched, SHARED);
   assert.deepEqual([...h.problems, ...g.problems], []);

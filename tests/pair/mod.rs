@@ -3,8 +3,12 @@
 
 use cleanmatch::hash::sha256;
 use cleanmatch::manifest::{Manifest, Mode, Side, Template, PROTOCOL_VERSION};
-use cleanmatch::psi::{key_index, OwnSet, Party, PartyError, Secret, KEYS};
+use cleanmatch::psi::{KeyMask, MatchKey, OwnSet, Party, PartyError, Secret};
 use cleanmatch::wire::Message;
+
+pub fn key(name: &str) -> MatchKey {
+    MatchKey::parse(name).unwrap()
+}
 
 pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
     Manifest {
@@ -13,7 +17,7 @@ pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
         mode,
         preset: "uid2".into(),
         preset_fingerprint: "test".into(),
-        keys: keys.iter().map(|s| s.to_string()).collect(),
+        keys: keys.iter().map(|s| key(s)).collect(),
         k,
         min_records: 1,
         max_records: 10_000_000,
@@ -27,13 +31,14 @@ pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
 /// A record: group label and (key, raw value) pairs.
 pub type Rec<'a> = (Option<String>, Vec<(&'a str, String)>);
 
-pub fn own_set(records: &[Rec<'_>], keys: &[String]) -> OwnSet {
-    let allowed = keys.iter().filter_map(|k| key_index(k)).fold(0u8, |m, i| m | 1 << i);
+/// The set of `records` limited to `keys`, as a party (not a session) needs it.
+pub fn own_set(records: &[Rec<'_>], keys: &[MatchKey]) -> OwnSet {
+    let allowed: KeyMask = keys.iter().collect();
     let mut set = OwnSet::new();
     for (row, (group, vals)) in records.iter().enumerate() {
-        let pairs: Vec<(usize, [u8; 32])> =
-            vals.iter().map(|(k, v)| (key_index(k).unwrap(), sha256(v.as_bytes()))).collect();
-        set.add(row as u32, group.as_deref(), &pairs, allowed);
+        let pairs: Vec<(MatchKey, [u8; 32])> =
+            vals.iter().map(|(k, v)| (key(k), sha256(v.as_bytes()))).filter(|(k, _)| allowed.contains(*k)).collect();
+        set.add(row as u32, group.as_deref(), &pairs);
     }
     set
 }
@@ -70,4 +75,4 @@ pub fn phone(i: usize) -> (&'static str, String) {
     ("phone", format!("+1555{i:07}"))
 }
 
-pub const ALL_KEYS: [&str; KEYS.len()] = KEYS;
+pub const ALL_KEYS: [MatchKey; MatchKey::COUNT] = MatchKey::ALL;

@@ -4,17 +4,23 @@ import { count, fill, h, templateName } from './dom.js';
 
 const PRESET_NAMES = { uid2: 'UID2', google: 'Google Customer Match', meta: 'Meta', pair: 'IAB PAIR', plain: 'Plain' };
 
-/** Which rows a change message from the core touches. */
+/** The table row each rule of the core's changes (`{ rule, from, to }`) shows in. */
+const ROW_OF_RULE = { k: 'k', mode: 'mode', template: 'template', keys: 'keys', min_records: 'sizes', max_records: 'sizes', guest_group: 'guest_group' };
+
 function changedRows(changes) {
-  const out = new Set();
-  for (const c of changes ?? []) {
-    if (c.startsWith('threshold k')) out.add('k');
-    else if (c.startsWith('mode')) { out.add('mode'); out.add('template'); }
-    else if (c.startsWith('keys')) out.add('keys');
-    else if (c.startsWith('set size')) out.add('sizes');
-    else if (c.startsWith('partner breakdown')) out.add('guest_group');
+  return new Set((changes ?? []).map((c) => ROW_OF_RULE[c.rule]).filter(Boolean));
+}
+
+/** One change (`{ rule, from, to }`, from the core) in words. */
+export function changeText({ rule, from, to }) {
+  const list = (v) => (Array.isArray(v) ? v.join('+') : v ?? 'none');
+  switch (rule) {
+    case 'k': return `threshold k ${count(from)} → ${count(to)}`;
+    case 'min_records': return `minimum list size ${count(from)} → ${count(to)}`;
+    case 'max_records': return `maximum list size ${count(from)} → ${count(to)}`;
+    case 'guest_group': return `partner breakdown column: ${to ?? 'none'}`;
+    default: return `${rule} ${list(from)} → ${list(to)}`;
   }
-  return out;
 }
 
 /** A definition table of manifest `m` for `side` (the viewer); `changes` highlighted. */
@@ -48,7 +54,7 @@ export function renderAgree(sec, { manifest, side, changes, intro, mine = false 
   if (changes?.length) {
     fill(box, h('div', { class: 'notice', 'data-testid': 'changes' },
       h('strong', {}, mine ? 'Your own limits make these rules stricter (your partner will see the change): ' : 'Your partner made the rules stricter: '),
-      changes.join('; '), '.'));
+      changes.map(changeText).join('; '), '.'));
   } else {
     fill(box);
   }

@@ -1,5 +1,5 @@
 // Downloads, all made in this page: the report as a self-contained printable HTML and as
-// JSON, the audit receipt (manifest, hashes, counts, times), and in audience mode this
+// JSON (the audit receipt is the core's, from the collaboration), and in audience mode this
 // side's matched rows as CSV (made by the core, CSV-injection safe).
 
 /** Saves `blob` as `name` through a temporary link. */
@@ -51,35 +51,4 @@ Both partners' pages computed this same report and compared its hash. Counts und
 /** Pretty JSON blob. */
 export function jsonBlob(value) {
   return new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' });
-}
-
-/**
- * The audit receipt: what was agreed, with whom (by verification code), what was sent
- * (counts, never identifiers), and when.
- */
-export function auditReceipt({ side, manifest, report, verificationCode, times, file, quality, core }) {
-  const f = report.figures;
-  const own = f[side];
-  const partner = f[side === 'host' ? 'guest' : 'host'];
-  return {
-    type: 'cleanmatch-audit-receipt',
-    receipt_version: 1,
-    side,
-    core,
-    verification_code: verificationCode,
-    manifest,
-    manifest_hash: f.manifest_hash,
-    report_hash: report.report_hash,
-    reports_agree: true,
-    counts: {
-      own_rows_read: quality?.rows ?? null,
-      own_records_sent: own.records,
-      own_suppressed: quality?.suppressed ?? 0,
-      partner_records: partner.records,
-      own_matched: own.matched,
-      partner_matched: partner.matched,
-    },
-    file: file ? { name: file.name, bytes: file.size, last_modified: new Date(file.lastModified).toISOString() } : null,
-    times,
-  };
 }

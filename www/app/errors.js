@@ -60,6 +60,8 @@ export function describe(err, ctx = {}) {
     'set-empty': ['No usable records', 'No row of this file has a valid identifier in the chosen columns. Check the column roles in the preview.'],
   };
   const [title, next] = table[code] ?? ['Something went wrong', `${m ? `${m}. ` : ''}Reload the page and start again.`];
+  // The partner stopped and sent its code: say whose side it was.
+  if (err?.origin === 'partner' && code !== 'partner-aborted') return [`Your partner's side stopped: ${title[0].toLowerCase()}${title.slice(1)}`, next];
   return [title, next];
 }
 
@@ -74,6 +76,7 @@ export function showError(err, actions = [], ctx = {}) {
   const [title, next] = describe(err, ctx);
   current = err;
   box.dataset.code = err?.code === 'relay' && err.closeCode ? `relay-${err.closeCode}` : (err?.code ?? 'internal');
+  box.dataset.origin = err?.origin ?? 'local';
   fill($('.error-title', box), title);
   fill($('.error-text', box), '');
   fill($('.error-next', box), next);

@@ -2,10 +2,10 @@
 // delimiter, the first rows, guessed column roles you can change), the normalization
 // preset with one of your own values before and after, and the local quality report.
 // Nothing here is sent anywhere.
-import { kindOfRole, normalizeExample, sniffFile } from '../pkg/page-helpers.js';
+import { keyOfRole, kindOfRole, normalizeExample, sniffFile } from '../pkg/page-helpers.js';
 import { $, bytes, count, duration, fill, h } from './dom.js';
 import { hideError, showError } from './errors.js';
-import { PRESETS, ROLES, TEMPLATES, keyOfRole } from './presets.js';
+import { PRESETS, ROLES, TEMPLATES } from './presets.js';
 
 const section = () => document.querySelector('section[data-step="file"]');
 
@@ -266,7 +266,7 @@ export function initFileStep(ctx) {
 
   function renderQuality(q) {
     const body = $('quality-body', sec);
-    const kinds = Object.entries(q.kinds ?? {});
+    const kinds = Object.entries(q.by_key ?? {});
     const unused = Object.entries(q.unused_rows ?? {});
     const examples = Object.entries(q.invalid_examples ?? {}).flatMap(([k, list]) => list.map((e) => ({ key: k, ...e })));
     fill(body,

@@ -6,7 +6,7 @@ import { createCollaboration, joinCollaboration } from '../pkg/index.js';
 import { coreInfo, inspectFile } from '../pkg/page-helpers.js';
 import { manifestTable, renderAgree } from './agree-step.js';
 import { $, count, fill, h, templateName } from './dom.js';
-import { auditReceipt, jsonBlob, reportHtml, save, stamp } from './download.js';
+import { jsonBlob, reportHtml, save, stamp } from './download.js';
 import { currentError, hideError, showError } from './errors.js';
 import { initFileStep } from './file-step.js';
 import { TEMPLATES } from './presets.js';
@@ -15,7 +15,6 @@ import { renderReport } from './report-view.js';
 import { setGuestStepper, showStep } from './steps.js';
 
 const RELAY = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/rooms`;
-const KEY_ORDER = ['email', 'phone', 'name', 'postal', 'maid'];
 
 const app = {
   side: null,
@@ -110,14 +109,14 @@ function startHost() {
   showStep('file');
 }
 
+/** What the host asks for, from its choices; the core makes the terms (mode, defaults). */
 function proposalFrom(sel) {
   const tpl = TEMPLATES[app.template];
-  const held = Object.entries(sel.quality.kinds ?? {}).filter(([, v]) => v.valid > 0).map(([k]) => k);
-  const keys = KEY_ORDER.filter((k) => held.includes(k));
+  // The keys the host's file holds (the quality report lists them in wire order).
+  const keys = Object.entries(sel.quality.by_key ?? {}).filter(([, v]) => v.valid > 0).map(([k]) => k);
   const s = sel.settings;
   const p = {
     template: app.template,
-    mode: tpl.mode,
     preset: sel.options.preset,
     keys,
     k: Math.max(2, Math.round(s.k)),
@@ -153,7 +152,7 @@ async function createRoom(sel) {
   app.times.room_created = new Date().toISOString();
   watch(collab);
   $('#invite-link').value = collab.inviteUrl;
-  fill($('proposal'), manifestTable(displayManifest(proposal), 'host'));
+  fill($('proposal'), manifestTable(collab.proposal, 'host'));
   showStep('invite');
 
   const waiting = () => !app.verificationCode;
@@ -195,25 +194,6 @@ async function createRoom(sel) {
     }
     app.manifest = await agreedManifest(collab, manifest);
   } catch { /* shown by the error event */ }
-}
-
-/** What the host proposed, shaped like the core's manifest for display. */
-function displayManifest(p) {
-  return {
-    version: app.core?.protocol ?? 1,
-    template: p.template,
-    mode: p.mode,
-    preset: p.preset,
-    preset_fingerprint: '',
-    keys: p.keys,
-    k: p.k,
-    min_records: p.minRecords,
-    max_records: 50_000_000,
-    host_group: p.group ?? null,
-    guest_group: null,
-    measurement: p.measurement ?? null,
-    purpose: p.purpose,
-  };
 }
 
 async function copyInvite() {
@@ -283,9 +263,11 @@ function guestFileStep(proposal) {
     },
     onContinue: (sel) => {
       app.selection = sel;
-      const mine = [];
-      if (app.guestRules.minK > proposal.k) mine.push(`threshold k ${proposal.k} → ${app.guestRules.minK}`);
-      if (proposal.mode === 'audience' && !app.guestRules.allowAudience) mine.push('mode audience → aggregate');
+      // This side's own stricter limits, as the core will apply them on accepting.
+      let mine = [];
+      try {
+        mine = app.collab.preview().changes.filter((c) => c.rule !== 'keys' && c.rule !== 'guest_group');
+      } catch { /* accepting reports the same problem with its code */ }
       renderAgree(section('agree'), {
         manifest: proposal,
         side: 'guest',
@@ -415,20 +397,12 @@ function showReport() {
 // ---- downloads -----------------------------------------------------------------------
 
 function reportJson() {
-  return { side: app.side, manifest: app.manifest, report: app.report, verification_code: app.verificationCode, finished_at: app.times.finished };
+  return { side: app.side, manifest: app.manifest, report: app.report, verification_code: app.verificationCode, finished_at: app.times.finished, times: app.times };
 }
 
+/** The core's audit receipt (the same schema as `cleanmatch match --receipt`). */
 function receipt() {
-  return auditReceipt({
-    side: app.side,
-    manifest: app.manifest,
-    report: app.report,
-    verificationCode: app.verificationCode,
-    times: app.times,
-    file: app.selection?.file,
-    quality: app.selection?.quality,
-    core: app.core,
-  });
+  return app.collab.receipt({ fileName: app.selection?.file?.name ?? '', startedAt: Date.parse(app.times.run_started ?? app.times.opened) });
 }
 
 async function downloadReportHtml() {

@@ -28,18 +28,10 @@ export const ROLES = [
   ['ignore', 'Ignore'],
 ];
 
-/** The match key a role feeds (`null` when the role is not an identifier). */
-export function keyOfRole(role) {
-  return ({
-    email: 'email', email_sha256: 'email', phone: 'phone', phone_sha256: 'phone',
-    first_name: 'name', last_name: 'name', full_name: 'name', postal: 'postal', maid: 'maid',
-  })[role] ?? null;
-}
-
-/** Template → what the page needs from each side. */
+/** Template → which side's file step asks for a breakdown column (the core decides the rest). */
 export const TEMPLATES = {
-  overlap: { mode: 'aggregate', hostGroup: false, guestGroup: false },
-  segments: { mode: 'aggregate', hostGroup: true, guestGroup: true },
-  measurement: { mode: 'aggregate', hostGroup: true, guestGroup: false },
-  audience: { mode: 'audience', hostGroup: false, guestGroup: false },
+  overlap: { hostGroup: false, guestGroup: false },
+  segments: { hostGroup: true, guestGroup: true },
+  measurement: { hostGroup: true, guestGroup: false },
+  audience: { hostGroup: false, guestGroup: false },
 };

@@ -1,0 +1,141 @@
+//! The end of a run (steps 4–5): once both directions are complete, the figures about
+//! the partner's records ([`View`]), the report from both views and the comparison of
+//! the two hashes; in audience mode this side's matched rows.
+
+use super::{Party, PartyError, ProtocolViolation};
+use crate::manifest::{Mode, Side};
+use crate::psi::{MatchKey, VALUE_LEN};
+use crate::report::{OwnIndex, Report, View, ViewBuilder};
+use crate::wire::Message;
+use std::collections::HashSet;
+
+impl Party {
+    fn partner_done(&self) -> bool {
+        self.partner.as_ref().is_some_and(|p| {
+            p.structure.len() == p.header.records as usize
+                && (0..MatchKey::COUNT).all(|k| p.values[k].len() == p.header.key_counts[k] as usize)
+        })
+    }
+
+    fn own_done(&self) -> bool {
+        (0..MatchKey::COUNT).all(|k| self.own_returned[k].len() == self.own_key_counts[k] as usize)
+    }
+
+    pub(super) fn try_finish(&mut self) -> Result<(), PartyError> {
+        if self.my_view.is_none() && self.partner_done() && self.own_done() {
+            let view = self.compute_view()?;
+            let json = serde_json::to_string(&view).map_err(|_| ProtocolViolation::UnreadableFigures)?;
+            self.outbox.push_back(Message::PartnerView { manifest_hash: self.manifest_hash, json });
+            self.my_view = Some(view);
+        }
+        if self.report.is_none() {
+            if let (Some(mine), Some(theirs)) = (&self.my_view, &self.their_view) {
+                let (host, guest) = match self.side {
+                    Side::Host => (theirs.clone(), mine.clone()),
+                    Side::Guest => (mine.clone(), theirs.clone()),
+                };
+                let report = Report::assemble(&self.manifest, host, guest);
+                self.outbox.push_back(Message::ReportHash(report.hash));
+                self.report = Some(report);
+            }
+        }
+        if let (Some(report), Some(theirs)) = (&self.report, &self.partner_hash) {
+            if *theirs != report.hash {
+                return Err(PartyError::ReportMismatch);
+            }
+            self.confirmed = true;
+        }
+        Ok(())
+    }
+
+    /// Own values as returned, mapped to own merged groups.
+    fn own_index(&self) -> OwnIndex {
+        let mut index = OwnIndex::new();
+        for key in MatchKey::ALL {
+            let k = key.index();
+            let values = &self.own_returned[k];
+            if self.manifest.mode == Mode::Audience {
+                for v in values {
+                    index.insert(k, *v, 0);
+                }
+                continue;
+            }
+            // Aggregate: group after group, as many values as own records of that
+            // merged group have this key.
+            let mut per_group = vec![0usize; self.own_merged.labels.len()];
+            for (g, mask, _) in &self.own.records {
+                if mask.contains(key) {
+                    if let Some(m) = self.own_merged.merged(*g) {
+                        per_group[usize::from(m)] += 1;
+                    }
+                }
+            }
+            let mut it = values.iter();
+            for (g, n) in per_group.iter().enumerate() {
+                for v in it.by_ref().take(*n) {
+                    index.insert(k, *v, g as u16);
+                }
+            }
+        }
+        index
+    }
+
+    fn compute_view(&self) -> Result<View, PartyError> {
+        let p = self.partner.as_ref().ok_or(ProtocolViolation::PointsBeforeHeader)?;
+        let own = self.own_index();
+        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone());
+        let mut cursors = [0usize; MatchKey::COUNT];
+        let mut pairs = Vec::with_capacity(MatchKey::COUNT);
+        for (g, mask) in &p.structure {
+            pairs.clear();
+            for (k, cursor) in cursors.iter_mut().enumerate() {
+                if mask.bits() & (1 << k) != 0 {
+                    let v = p.values[k].get(*cursor).ok_or(ProtocolViolation::FewerPointsThanStructure)?;
+                    *cursor += 1;
+                    pairs.push((k, *v));
+                }
+            }
+            builder.add(p.merged.merged(*g).unwrap_or(0), &pairs, &own);
+        }
+        Ok(builder.finish(&self.manifest.keys))
+    }
+
+    /// The report, once both views are in (confirmed or not: see [`Party::confirmed`]).
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref()
+    }
+
+    /// Whether the partner's report hash equals this side's.
+    pub fn confirmed(&self) -> bool {
+        self.confirmed
+    }
+
+    /// In `audience` mode, once this side's values are back and the partner's
+    /// evaluated: the source rows of this side's matched records, ascending.
+    /// `None` in `aggregate` mode or before then.
+    pub fn matched_rows(&self) -> Option<Vec<u32>> {
+        if self.manifest.mode != Mode::Audience || !self.own_done() || !self.partner_done() {
+            return None;
+        }
+        let p = self.partner.as_ref()?;
+        let sets: Vec<HashSet<&[u8; VALUE_LEN]>> = p.values.iter().map(|v| v.iter().collect()).collect();
+        let mut cursors = [0usize; MatchKey::COUNT];
+        let mut rows = Vec::new();
+        for (_, mask, row) in &self.own.records {
+            let mut hit = false;
+            for (k, cursor) in cursors.iter_mut().enumerate() {
+                if mask.bits() & (1 << k) != 0 {
+                    if let Some(v) = self.own_returned[k].get(*cursor) {
+                        hit |= sets[k].contains(v);
+                    }
+                    *cursor += 1;
+                }
+            }
+            if hit {
+                rows.push(*row);
+            }
+        }
+        rows.sort_unstable();
+        Some(rows)
+    }
+}
