@@ -29,7 +29,7 @@ enum Command {
     /// Read a customer file and print its local quality report as JSON.
     Inspect(inspect::Args),
     /// Run a match as the host (`--host`) or join one (`--invite URL`).
-    Match(matching::Args),
+    Match(Box<matching::Args>),
     /// Time each operation of the protocol and print JSON.
     Bench(bench::Args),
 }
@@ -41,7 +41,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::run(a),
         Command::Normalize(a) => normalize::run(a),
         Command::Inspect(a) => inspect::run(a),
-        Command::Match(a) => matching::run(a),
+        Command::Match(a) => matching::run(*a),
         Command::Bench(a) => bench::run(a),
     }
 }
