@@ -23,7 +23,7 @@
 //! Limits ([`RelayConfig`], docs/relay.md): a frame over 4 MiB or a room over 8 GiB
 //! closes the offender only (4013); a room silent for an hour, a 6-hour room lifetime, a
 //! side that answers no ping for 45 s, or a message left incomplete for a minute (4008);
-//! 10,000 rooms (4503); 4,096 connections in all (HTTP 503); 64 WebSockets and 16 pending
+//! 10,000 rooms (4503); 4,096 connections in all (HTTP 503); 64 WebSockets and 64 pending
 //! HTTP connections per client address, IPv6 counted per /64 (4029, HTTP 429); a request
 //! head or upgrade within 10 s; 256 MiB held for unfinished messages and queued frames in
 //! all, the longest holder evicted first (4503). Backpressure: frames towards a client

@@ -73,7 +73,7 @@ impl Default for RelayConfig {
             max_rooms: 10_000,
             max_connections: 4096,
             max_connections_per_ip: 64,
-            max_pending_per_ip: 16,
+            max_pending_per_ip: 64,
             head_timeout: Duration::from_secs(10),
             message_timeout: Duration::from_secs(60),
             max_held_bytes: 256 << 20,
