@@ -198,3 +198,30 @@ async fn hoarders_are_evicted_to_make_room_for_working_rooms() {
     drop(b.close(None).await);
     exchange(&mut host, &mut guest).await;
 }
+
+#[tokio::test]
+async fn a_receiver_that_stops_reading_is_closed_and_its_frames_given_back() {
+    let config = RelayConfig { message_timeout: Duration::from_millis(500), ..RelayConfig::default() };
+    let server = start(config, None).await;
+    let (_, mut host, guest) = pair(&server).await;
+    // The guest never reads again: the frames fill the socket buffers, then the relay's
+    // queue towards the guest, then wait for room in it.
+    let sender = tokio::spawn(async move {
+        for _ in 0..64 {
+            if host.send(vec![9u8; 1 << 20]).await.is_err() {
+                break;
+            }
+        }
+        host
+    });
+    let mut host = tokio::time::timeout(Duration::from_secs(10), sender).await.expect("the sender is never released").unwrap();
+    loop {
+        match next(&mut host).await {
+            RelayEvent::PeerLeft => break,
+            RelayEvent::Closed { code, reason } => panic!("the sender was closed: {code} {reason}"),
+            _ => continue,
+        }
+    }
+    wait_until(|| server.relay.held_bytes() == 0 && server.relay.connection_count() == 1).await;
+    drop(guest);
+}

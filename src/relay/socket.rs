@@ -318,11 +318,12 @@ async fn enqueue(peer: &Side, frame: Bytes, budget: usize, pool: &Arc<super::hel
     let Ok(n) = u32::try_from(frame.len().clamp(1, budget)) else {
         return Delivery::PeerGone;
     };
-    let Ok(permit) = Arc::clone(&peer.budget).acquire_many_owned(n).await else {
-        return Delivery::PeerGone;
-    };
+    // Counted from now: a frame waiting for room in a slow receiver's queue is held too.
     let Some(held) = Held::take(pool, frame.len() as u64) else {
         return Delivery::NoMemory;
+    };
+    let Ok(permit) = Arc::clone(&peer.budget).acquire_many_owned(n).await else {
+        return Delivery::PeerGone;
     };
     if peer.frames.send((frame, permit, held)).await.is_ok() {
         Delivery::Queued
