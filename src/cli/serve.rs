@@ -97,6 +97,10 @@ pub fn run(args: Args) -> ExitCode {
             Some(dir) => eprintln!("cleanmatch: page from {}", dir.display()),
             None => eprintln!("cleanmatch: no www directory found; serving the relay only"),
         }
+        if !config.trusted_proxies.is_empty() {
+            let list: Vec<String> = config.trusted_proxies.iter().map(ToString::to_string).collect();
+            eprintln!("cleanmatch: client addresses from X-Forwarded-For of {}", list.join(", "));
+        }
         match serve(listener, Relay::new(config, www), shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => super::fail(format_args!("server error: {e}")),
