@@ -71,6 +71,7 @@ class Collaboration {
   #own = null;
   #file = null;
   #group = undefined;
+  #read = null;
   #url;
   #everOpened = false;
   #joined = false;
@@ -235,7 +236,9 @@ class Collaboration {
 
   async #run(task) {
     try {
-      this.#pool.setSecret(this.#session.secret());
+      const secret = this.#session.secret();
+      this.#pool.setSecret(secret); // the pool keeps its own copy
+      secret?.fill(0);
       const out = task.op === 'blind' ? await this.#pool.blind(task.key, task.input) : await this.#pool.evaluate(task.input);
       this.#session.complete(task.id, out);
     } catch (err) {
@@ -301,6 +304,7 @@ class Collaboration {
         {
           module: await loadModule(this.#wasmUrl), file, preset, columns,
           defaultCountry: options.defaultCountry, group: options.group, suppression: options.suppression,
+          headerRow: options.headerRow,
         },
         this.#ingestUrl,
         ({ done, total }) => {
@@ -314,8 +318,25 @@ class Collaboration {
       // Kept to write the matched rows after an audience run (a File can be read again).
       this.#file = typeof file.stream === 'function' ? file : null;
       this.#group = options.group;
+      // The export reads the file again exactly as it was read now.
+      this.#read = { columns, defaultCountry: options.defaultCountry, headerRow: options.headerRow };
       this.#maybeStart();
       return quality;
+    } catch (err) {
+      throw coded(err);
+    }
+  }
+
+  /**
+   * Both people compared the verification code (`connected`'s `verificationCode`, read
+   * to each other by phone or another channel they trust) and it matched. Until then
+   * the host's terms are not sent and the guest cannot accept them, so a party in the
+   * middle that holds the invite is caught before anything is agreed or blinded.
+   */
+  confirmCode() {
+    try {
+      this.#session.confirmCode();
+      this.#pump();
     } catch (err) {
       throw coded(err);
     }
@@ -342,11 +363,17 @@ class Collaboration {
    * columns, header first) as a CSV Blob, safe against spreadsheet formula injection.
    * The file is streamed again; nothing leaves the page.
    */
-  async downloadAudience() {
+  async downloadAudience(format = 'plain') {
     const rows = this.#state === 'finished' ? this.#session.matchedRows() : undefined;
     if (!rows) throw new CleanmatchError('state', 'matched rows exist only after an audience-mode report');
     if (!this.#file) throw new CleanmatchError('state', 'the file was given as a stream; add it as a File or Blob to export rows');
-    const picker = new core.MatchedRows(rows);
+    const r = this.#read ?? {};
+    let picker;
+    try {
+      picker = new core.MatchedRows(rows, format, r.columns, r.defaultCountry || undefined, r.headerRow);
+    } catch (err) {
+      throw coded(err);
+    }
     try {
       const parts = [];
       const reader = this.#file.stream().getReader();
@@ -426,7 +453,10 @@ export async function createCollaboration(options) {
       return core.Session.host(manifestJson(options.manifest), localJson(options.local));
     } catch (err) { throw coded(err); }
   });
-  const base = new URL(String(options.inviteBase ?? globalThis.location?.href ?? 'http://localhost/'));
+  // The link is this page's origin and path only: a query string may carry a portal's
+  // own parameters (tokens, tracking) that must not travel with the invite.
+  const here = globalThis.location ? `${globalThis.location.origin}${globalThis.location.pathname}` : 'http://localhost/';
+  const base = new URL(String(options.inviteBase ?? here));
   base.hash = session.inviteFragment();
   return withSignal(new Collaboration(session, pool, options.relay, base.href, options.manifest?.preset ?? 'uid2', options), options.signal);
 }

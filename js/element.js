@@ -1,5 +1,7 @@
 // <clean-match relay="wss://…/v1/rooms"> — the whole flow in one tag for portals.
-// Opened with an invite fragment (#k=…) it joins; otherwise it offers to create one.
+// Opened with an invite fragment (#k=…) it takes the secret out of the address bar at
+// once and offers to join (nothing is sent before the click); otherwise it offers to
+// create a collaboration.
 // Style it with ::part(...) (panel, button, file, invite, code, manifest, progress,
 // report, error) and the CSS variables --clean-match-accent, --clean-match-gap.
 // Events: `state`, `report` (detail: the report), `error` (detail: CleanmatchError).
@@ -19,10 +21,15 @@ const CSS = `
 const TEMPLATE = `
 <div part="panel">
   <button part="button create" data-testid="create-room" hidden>Create a collaboration</button>
+  <button part="button join" data-testid="join-room" hidden>Join your partner's collaboration</button>
   <label part="file" hidden>Your customer file <input type="file" data-testid="file-input" accept=".csv,.tsv,.txt,.xlsx,.xls,.xlsb,.ods"></label>
   <p part="invite" hidden>Send this link to your partner: <input data-testid="invite-link" readonly size="60"></p>
-  <p part="code" hidden>Verification code (must match your partner's): <strong data-testid="verify-code"></strong></p>
-  <div part="manifest" hidden><pre data-testid="manifest"></pre><button part="button accept" data-testid="accept-manifest">Accept</button></div>
+  <div part="code" hidden>
+    <p>Compare this code with your partner (by phone, not through the invite's channel): <strong data-testid="verify-code"></strong></p>
+    <button part="button confirm-code" data-testid="confirm-code">The codes match</button>
+    <button part="button codes-differ" data-testid="codes-differ">They differ</button>
+  </div>
+  <div part="manifest" hidden><pre data-testid="manifest"></pre><p data-testid="changes" hidden></p><button part="button accept" data-testid="accept-manifest">Accept</button></div>
   <progress part="progress" data-testid="progress" hidden></progress>
   <div part="report" data-testid="report" hidden>
     Records you share: <strong data-testid="overlap-count"></strong>
@@ -35,6 +42,7 @@ class CleanMatchElement extends HTMLElement {
   #root;
   #collab = null;
   #file = null;
+  #invite = null;
 
   connectedCallback() {
     if (this.#root) return;
@@ -44,14 +52,29 @@ class CleanMatchElement extends HTMLElement {
     this.#root.adoptedStyleSheets = [sheet];
     this.#root.innerHTML = TEMPLATE;
     const fragment = globalThis.location?.hash ?? '';
-    if (/(^#|&)k=/.test(fragment)) this.#join(fragment);
-    else {
+    if (/(^#|&)k=/.test(fragment)) {
+      // The secret leaves the address bar and the history entry before anything else
+      // runs: a screenshot, a shared screen or a later visitor of this tab sees no invite.
+      this.#invite = fragment;
+      const { pathname, search } = globalThis.location;
+      globalThis.history?.replaceState(globalThis.history.state, '', `${pathname}${search}`);
+      const join = this.#q('[data-testid=join-room]');
+      join.hidden = false;
+      join.addEventListener('click', () => {
+        join.hidden = true;
+        const invite = this.#invite;
+        this.#invite = null; // the session holds it now; drop this copy
+        this.#join(invite);
+      }, { once: true });
+    } else {
       const create = this.#q('[data-testid=create-room]');
       create.hidden = false;
       create.addEventListener('click', () => { create.hidden = true; this.#create(); });
     }
     this.#q('[data-testid=file-input]').addEventListener('change', (e) => this.#addFile(e.target.files[0]));
     this.#q('[data-testid=accept-manifest]').addEventListener('click', () => this.#accept());
+    this.#q('[data-testid=confirm-code]').addEventListener('click', () => this.#confirmCode(true));
+    this.#q('[data-testid=codes-differ]').addEventListener('click', () => this.#confirmCode(false));
   }
 
   #q(selector) {
@@ -86,9 +109,7 @@ class CleanMatchElement extends HTMLElement {
       this.#collab = await joinCollaboration({ ...this.#options(), invite });
       this.#wire();
       const { manifest } = await this.#collab.manifest;
-      this.#show('[data-testid=manifest]').textContent =
-        `Preset ${manifest.preset}, keys ${manifest.keys.join(', ')}, mode ${manifest.mode}, k = ${manifest.k}` +
-        (manifest.purpose ? `\nPurpose: ${manifest.purpose}` : '');
+      this.#showTerms(manifest, []);
     } catch (err) {
       this.#fail(err);
     }
@@ -104,6 +125,10 @@ class CleanMatchElement extends HTMLElement {
       bar.value = p.done;
     });
     c.connected.then(({ verificationCode }) => { this.#show('[data-testid=verify-code]').textContent = verificationCode; }, () => {});
+    if (c.side === 'host') {
+      // Any change the partner made to the terms is shown and needs a click.
+      c.manifest.then(({ manifest, changes }) => { if (changes.length) this.#showTerms(manifest, changes); }, () => {});
+    }
     c.report.then((r) => this.#report(r), (e) => this.#fail(e));
     if (this.#file) this.#addFile(this.#file);
   }
@@ -115,7 +140,25 @@ class CleanMatchElement extends HTMLElement {
     if (!this.#collab) return;
     try {
       await this.#collab.addFile(file);
-      if (this.#collab.side === 'host') await this.#collab.accept(); // confirms a counter, if any
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #showTerms(manifest, changes) {
+    this.#show('[data-testid=manifest]').textContent =
+      `Preset ${manifest.preset}, keys ${manifest.keys.join(', ')}, mode ${manifest.mode}, k = ${manifest.k}` +
+      (manifest.purpose ? `\nPurpose: ${manifest.purpose}` : '');
+    const list = this.#q('[data-testid=changes]');
+    list.hidden = !changes.length;
+    list.textContent = changes.length ? `Your partner changed: ${changes.map((c) => (typeof c === 'string' ? c : `${c.rule} ${c.from} → ${c.to}`)).join('; ')}` : '';
+  }
+
+  #confirmCode(match) {
+    for (const id of ['confirm-code', 'codes-differ']) this.#q(`[data-testid=${id}]`).hidden = true;
+    try {
+      if (match) this.#collab.confirmCode();
+      else this.#collab.cancel('the verification codes differ');
     } catch (err) {
       this.#fail(err);
     }

@@ -8,6 +8,7 @@
 //   const c = await createCollaboration({ relay: 'wss://relay.example/v1/rooms' });
 //   share(c.inviteUrl);                                  // the partner opens this link
 //   const { verificationCode } = await c.connected;      // compare on the phone
+//   c.confirmCode();                                     // the person said they match
 //   const quality = await c.addFile(fileInput.files[0]); // streamed, never uploaded
 //   c.on('progress', (p) => bar.value = p.done / p.total);
 //   await c.accept();                                    // after reviewing c.manifest
@@ -112,7 +113,7 @@ export interface ManifestProposal {
 
 export interface CreateOptions extends CollaborationOptions {
   manifest?: ManifestProposal;
-  /** Page the invite link points to; default the current page without its fragment. */
+  /** Page the invite link points to; default the current page's origin and path (no query, no fragment). */
   inviteBase?: string | URL;
 }
 
@@ -144,6 +145,9 @@ export interface ManifestReview {
   changes: string[];
 }
 
+/** Column layout of an audience export. */
+export type AudienceFormat = 'plain' | 'google' | 'google-sha256' | 'meta' | 'meta-sha256';
+
 export interface FileOptions {
   /** Column name → role; default: the detected roles (see the quality report). */
   columns?: Record<string, ColumnRole>;
@@ -153,6 +157,10 @@ export interface FileOptions {
   defaultCountry?: string;
   /** The breakdown column (aggregate mode). */
   group?: string;
+  /** The header's 1-based row number, as the sniff's `preview`/`skipped` rows are
+   *  numbered (rows above it are skipped); 0 for a file without a header. Default: detected
+   *  (title lines above the header are skipped). */
+  headerRow?: number;
   /** A suppression (opt-out) list: records sharing any identifier with it are removed
    *  before anything is blinded; the quality report counts them as `suppressed`. */
   suppression?: Blob;
@@ -205,15 +213,22 @@ export interface Collaboration {
   addDigests(byKey: Partial<Record<MatchKey, Uint8Array>>): void;
   /** Guest: the host's proposal. Host: the guest's answer (tightened or as proposed). */
   readonly manifest: Promise<ManifestReview>;
+  /** Both people compared `connected`'s verification code and it matched. Until this is
+   *  called the host's terms are not sent and the guest cannot accept; call it only
+   *  after asking the person (a party in the middle with the invite makes the codes differ). */
+  confirmCode(): void;
   /** Guest: accepts the proposal for the keys its file holds. Host: confirms the guest's
    *  answer if it tightened the proposal. Resolves with the agreed manifest. */
   accept(): Promise<Manifest>;
   /** Resolves with the report both sides agreed on; rejects with a CleanmatchError. */
   readonly report: Promise<Report>;
-  /** Audience mode, after the report: this side's own matched rows (its original
-   *  columns, header first) as CSV, with formula-like cells neutralized. The file added
-   *  with `addFile` is read again (it must be a File or Blob, not a stream). */
-  downloadAudience(): Promise<Blob>;
+  /** Audience mode, after the report: this side's own matched rows as CSV, with cells a
+   *  spreadsheet would run as formulas neutralized: `plain` (default) keeps its original
+   *  columns, header first; `google`/`meta` write the columns of Google Customer Match and
+   *  Meta customer-list uploads, normalized with that platform's preset; `google-sha256`/
+   *  `meta-sha256` hash what the platform accepts hashed. The file added with `addFile`
+   *  is read again (it must be a File or Blob, not a stream). */
+  downloadAudience(format?: AudienceFormat): Promise<Blob>;
   /** Subscribes; returns the unsubscribe function. */
   /** `read` progress while a file is added (bytes), then `blind`/`evaluate`/`match`
    *  (elements this side computes, with the core's counters alongside). */

@@ -1,7 +1,7 @@
 // Reads one file off the main thread: the File (or a ReadableStream, transferred) is
 // streamed through the core's FileIngest; the records go back as transferable arrays.
 //
-// In:  {module, file, preset, columns?, defaultCountry?, group?, suppression? (File/Blob)}
+// In:  {module, file, preset, columns?, defaultCountry?, group?, headerRow?, suppression? (File/Blob)}
 // Out: {type:'progress', done, total}  {type:'done', quality, records}  {type:'error', error}
 import init, { FileIngest, SuppressionList } from './wasm/cleanmatch.js';
 
@@ -17,7 +17,7 @@ self.onmessage = async ({ data: msg }) => {
       for (let c = await r.read(); !c.done; c = await r.read()) suppression.push(c.value);
       suppression.finish();
     }
-    ingest = new FileIngest(msg.preset, msg.columns, msg.defaultCountry, msg.group, suppression);
+    ingest = new FileIngest(msg.preset, msg.columns, msg.defaultCountry, msg.group, suppression, msg.headerRow);
     const reader = (typeof msg.file.stream === 'function' ? msg.file.stream() : msg.file).getReader();
     const total = typeof msg.file.size === 'number' ? msg.file.size : 0;
     let done = 0;

@@ -11,10 +11,17 @@ export interface FileSniff {
   encoding: { encoding: 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'windows-1252'; bom: boolean } | null;
   delimiter: string | null;
   has_header: boolean;
+  /** The header's row number (null without a header). */
+  header_row: number | null;
+  /** Rows above the header or the data not read as data (report titles, an Excel
+   *  `sep=` line), local display only. */
+  skipped: { number: number; fields: string[] }[];
   headers: string[];
-  /** The first rows (local display only); `number` is 1-based, the header is row 1. */
+  /** The first data rows (local display only); `number` is 1-based as rows are counted
+   *  in the file. */
   preview: { number: number; fields: string[] }[];
-  columns: { name: string; role: ColumnRole; confidence: number }[];
+  /** Each column's guessed role, and in words why it was or was not taken as an identifier. */
+  columns: { name: string; role: ColumnRole; confidence: number; evidence: string }[];
   sheets: string[];
   sheet: string | null;
   /** Set when the guessed roles cannot be read as they are (`no-identifier-column`). */
@@ -22,10 +29,10 @@ export interface FileSniff {
 }
 
 /**
- * Reads the start of a file (a workbook whole) and returns what the core detected.
- * Rejects with `empty-file`, `binary-file`, `spreadsheet` or `file-limit`.
+ * Reads the start of a file (a workbook whole) and returns what the core detected;
+ * `headerRow` chooses the header's row number (0: no header; default: detected). Rejects with `empty-file`, `binary-file`, `spreadsheet` or `file-limit`.
  */
-export declare function sniffFile(file: Blob, options?: { wasmUrl?: string | URL }): Promise<FileSniff>;
+export declare function sniffFile(file: Blob, options?: { wasmUrl?: string | URL; headerRow?: number }): Promise<FileSniff>;
 
 /**
  * Reads the whole file locally and returns the quality report, keeping nothing: a check

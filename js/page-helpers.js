@@ -22,15 +22,16 @@ const SNIFF_LIMIT = 1 << 20;
 
 /**
  * The start of a file as the core sees it: `{ format, encoding: {encoding, bom} | null,
- * delimiter, has_header, headers, preview: [{number, fields}], columns: [{name, role,
- * confidence}], sheets, sheet }`, plus `error` (a CleanmatchError) when the guessed
+ * delimiter, has_header, header_row, skipped: [{number, fields}], headers, preview:
+ * [{number, fields}], columns: [{name, role, confidence, evidence}], sheets, sheet }`
+ * (`headerRow` chooses the header's row number, 0 for none; default detected), plus `error` (a CleanmatchError) when the guessed
  * roles cannot be read as they are (e.g. `no-identifier-column`; the user may fix the
  * roles). Rejects for files that cannot be read at all (`empty-file`, `binary-file`,
  * `spreadsheet`, `file-limit`). A workbook is read whole (its directory is at its end).
  */
-export async function sniffFile(file, { wasmUrl } = {}) {
+export async function sniffFile(file, { wasmUrl, headerRow } = {}) {
   await loadCore(wasmUrl);
-  const sniffer = new core.FileSniffer();
+  const sniffer = new core.FileSniffer(headerRow ?? undefined);
   try {
     const reader = file.stream().getReader();
     let read = 0;
@@ -63,7 +64,7 @@ export async function sniffFile(file, { wasmUrl } = {}) {
  * agreed. Options as `Collaboration.addFile` (`columns` as `{ name: role }`, `suppression`
  * an opt-out file), plus `onProgress({ done, total, rate, eta })` in bytes.
  */
-export async function inspectFile(file, { preset = 'uid2', columns, defaultCountry, group, suppression, onProgress, signal } = {}) {
+export async function inspectFile(file, { preset = 'uid2', columns, defaultCountry, group, headerRow, suppression, onProgress, signal } = {}) {
   await loadCore();
   const spec = columns ? Object.entries(columns).map(([n, r]) => `${n}=${r}`).join(',') : undefined;
   let ingest;
@@ -76,7 +77,7 @@ export async function inspectFile(file, { preset = 'uid2', columns, defaultCount
       for (let c = await r.read(); !c.done; c = await r.read()) list.push(c.value);
       list.finish();
     }
-    ingest = new core.FileIngest(preset, spec, defaultCountry || undefined, group || undefined, list);
+    ingest = new core.FileIngest(preset, spec, defaultCountry || undefined, group || undefined, list, headerRow ?? undefined);
     const reader = file.stream().getReader();
     const total = file.size;
     const started = performance.now();

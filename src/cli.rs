@@ -21,6 +21,7 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 enum Command {
     /// Serve the page and the relay in one process.
     Serve(serve::Args),
@@ -29,6 +30,7 @@ enum Command {
     /// Read a customer file and print its local quality report as JSON.
     Inspect(inspect::Args),
     /// Run a match as the host (`--host`) or join one (`--invite URL`).
+    // Boxed: its many options would make every other variant as large.
     Match(Box<matching::Args>),
     /// Time each operation of the protocol and print JSON.
     Bench(bench::Args),

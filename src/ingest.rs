@@ -31,6 +31,7 @@ pub mod binary;
 pub mod decode;
 pub mod dialect;
 mod error;
+pub mod numeric;
 pub mod reader;
 pub mod record;
 pub mod roles;
@@ -41,7 +42,7 @@ pub use binary::{BinaryKind, FileFormat};
 pub use decode::{DetectedEncoding, TextEncoding};
 pub use error::IngestError;
 pub use reader::{Limits, Row};
-pub use record::{Digester, Extracted, KeyCheck, KeyStatus, MatchKey, Record, RecordExtractor};
+pub use record::{CellNote, Digester, Extracted, KeyCheck, KeyStatus, MatchKey, Record, RecordExtractor};
 pub use roles::{ColumnGuess, ColumnRole};
 pub use suppression::Suppression;
 
@@ -64,6 +65,11 @@ pub struct IngestOptions {
     pub preview_rows: usize,
     /// Whether the first row is a header; `None` detects it.
     pub has_header: Option<bool>,
+    /// The header's 1-based row number, as [`Sniff::skipped`] and the preview number
+    /// rows: rows above it are skipped (report titles); `Some(0)` means no header row
+    /// (nothing skipped but an Excel `sep=` line). Overrides `has_header`. `None` detects
+    /// title lines and the header.
+    pub header_row: Option<u64>,
     /// The delimiter; `None` detects it among `,` `;` tab `|`.
     pub delimiter: Option<u8>,
     /// The sheet of a workbook to read; `None` reads the first.
@@ -80,6 +86,7 @@ impl Default for IngestOptions {
             sample_rows: 1000,
             preview_rows: 10,
             has_header: None,
+            header_row: None,
             delimiter: None,
             sheet: None,
             max_spreadsheet_bytes: 256 << 20,
@@ -96,8 +103,13 @@ pub struct Sniff {
     pub encoding: Option<DetectedEncoding>,
     /// The delimiter (`None` for a spreadsheet).
     pub delimiter: Option<char>,
-    /// Whether the first row is a header.
+    /// Whether a row is read as the header.
     pub has_header: bool,
+    /// The header's row number (`None` without a header).
+    pub header_row: Option<u64>,
+    /// Rows above the data that are not read as data: an Excel `sep=` line, report
+    /// titles above the header (at most [`MAX_TITLE_ROWS`] plus a chosen header row).
+    pub skipped: Vec<Row>,
     /// Column names: the header, or `column 1`, `column 2`, ... without one.
     pub headers: Vec<String>,
     /// The first data rows (local display only).
@@ -109,6 +121,9 @@ pub struct Sniff {
     /// The sheet being read.
     pub sheet: Option<String>,
 }
+
+/// Most rows above the header that are skipped as titles when the header is detected.
+pub const MAX_TITLE_ROWS: usize = 10;
 
 /// Counts kept while reading.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -247,7 +262,8 @@ impl Ingest {
     }
 
     /// Sniffing looks at a window of the head: at least `sniff_bytes`, extended to hold
-    /// three line ends so a header and some rows are whole (up to the row limit). The window
+    /// `MAX_TITLE_ROWS + 3` line ends so titles, a header and some rows are whole (up to
+    /// the row limit). The window
     /// depends only on the bytes, never on how they were chunked, so every decision made
     /// from it is the same for any chunking. `None`: not enough bytes yet.
     fn sniff_window(&self, buf: &[u8]) -> Option<usize> {
@@ -255,8 +271,13 @@ impl Ingest {
         if buf.len() < min {
             return None;
         }
-        let third_line_end =
-            buf.iter().enumerate().filter(|(_, &b)| b == b'\n' || b == b'\r').nth(2).map(|(i, _)| i + 1);
+        // Enough lines for title lines above the header, the header and two rows.
+        let third_line_end = buf
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n' || b == b'\r')
+            .nth(MAX_TITLE_ROWS + 2)
+            .map(|(i, _)| i + 1);
         let cap = self.opts.limits.max_row_bytes.saturating_add(min);
         match third_line_end {
             Some(end) => Some(end.max(min).min(cap)),
@@ -310,7 +331,12 @@ impl Ingest {
                 if whole && text.trim().is_empty() {
                     return Err(IngestError::EmptyFile);
                 }
-                let delimiter = self.opts.delimiter.unwrap_or_else(|| dialect::sniff_delimiter(&text, whole));
+                // Excel's `sep=;` first line names the delimiter; the line is skipped below.
+                let sep = dialect::sep_directive(&text);
+                let delimiter =
+                    self.opts.delimiter.or(sep).unwrap_or_else(|| {
+                        dialect::sniff_delimiter(dialect::after_sep_line(&text, sep.is_some()), whole)
+                    });
                 let mut reader = CsvReader::new(delimiter, self.opts.limits);
                 reader.push(text.as_bytes())?;
                 if whole {
@@ -322,7 +348,15 @@ impl Ingest {
                     first.push(row);
                 }
                 self.state = State::Text { decoder, reader };
-                self.begin(first, format, Some(encoding), Some(char::from(delimiter)), Vec::new(), None);
+                self.begin(
+                    first,
+                    sep.is_some(),
+                    format,
+                    Some(encoding),
+                    Some(char::from(delimiter)),
+                    Vec::new(),
+                    None,
+                )?;
                 if !rest.is_empty() {
                     self.push_inner(rest)?;
                 }
@@ -362,29 +396,58 @@ impl Ingest {
             return Err(IngestError::EmptyFile);
         }
         self.state = State::SheetRows(rows);
-        self.begin(first, format, None, None, wb.sheets, Some(wb.sheet));
-        Ok(())
+        self.begin(first, false, format, None, None, wb.sheets, Some(wb.sheet))
+    }
+
+    /// How many of `first` (after a `sep=` line) are above the header or the data: a
+    /// chosen header row, or detected title lines.
+    fn rows_above(&self, first: &[Row], skip_sep: bool) -> Result<(usize, Option<bool>), IngestError> {
+        let start = usize::from(skip_sep && !first.is_empty());
+        match self.opts.header_row {
+            Some(0) => Ok((start, Some(false))),
+            Some(n) => {
+                let at = first.iter().position(|r| r.number == n).filter(|&i| i >= start);
+                let window = first.get(start..).unwrap_or_default();
+                let last = window[..window.len().min(MAX_TITLE_ROWS + 40)].last().map_or(0, |r| r.number);
+                match at {
+                    Some(i) if n <= last => Ok((i, Some(true))),
+                    _ => Err(IngestError::HeaderRowNotFound { row: n, last }),
+                }
+            }
+            None if self.opts.has_header == Some(false) => Ok((start, Some(false))),
+            None => {
+                let sample: Vec<&[String]> = first[start..].iter().take(50).map(|r| r.fields.as_slice()).collect();
+                Ok((start + dialect::title_rows(&sample, MAX_TITLE_ROWS), self.opts.has_header))
+            }
+        }
     }
 
     /// Builds the sniff from the first rows and queues their data rows.
+    #[allow(clippy::too_many_arguments)]
     fn begin(
         &mut self,
-        first: Vec<Row>,
+        mut first: Vec<Row>,
+        skip_sep: bool,
         format: FileFormat,
         encoding: Option<DetectedEncoding>,
         delimiter: Option<char>,
         sheets: Vec<String>,
         sheet: Option<String>,
-    ) {
-        let sample: Vec<Vec<String>> = first.iter().take(50).map(|r| r.fields.clone()).collect();
-        let has_header = self.opts.has_header.unwrap_or_else(|| dialect::detect_header(&sample));
-        let mut rows = first.into_iter();
+    ) -> Result<(), IngestError> {
+        let (above, has_header) = self.rows_above(&first, skip_sep)?;
+        let rest = first.split_off(above.min(first.len()));
+        let skipped = first;
+        let sample: Vec<Vec<String>> = rest.iter().take(50).map(|r| r.fields.clone()).collect();
+        let has_header = has_header.unwrap_or_else(|| dialect::detect_header(&sample));
+        let header_row = if has_header { rest.first().map(|r| r.number) } else { None };
+        let mut rows = rest.into_iter();
         let header = if has_header { rows.next() } else { None };
         let data: Vec<Row> = rows.collect();
         self.width = match (&header, data.first()) {
             (Some(h), _) => h.fields.len(),
-            (None, Some(r)) => r.fields.len(),
-            (None, None) => 0,
+            // Without a header, the widest of the first rows: a short first row (a title
+            // kept as data) must not cut the columns of the rest.
+            (None, _) => data.iter().take(50).map(|r| r.fields.len()).max().unwrap_or(0),
         };
         let headers: Vec<String> = match header {
             Some(h) => h
@@ -405,7 +468,20 @@ impl Ingest {
             }
             self.rows.push_back(row);
         }
-        self.sniff = Some(Sniff { format, encoding, delimiter, has_header, headers, preview, columns, sheets, sheet });
+        self.sniff = Some(Sniff {
+            format,
+            encoding,
+            delimiter,
+            has_header,
+            header_row,
+            skipped,
+            headers,
+            preview,
+            columns,
+            sheets,
+            sheet,
+        });
+        Ok(())
     }
 
     fn drain_reader(&mut self) {

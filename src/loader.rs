@@ -6,7 +6,7 @@
 //! usable record in an [`OwnSet`] (about 40 bytes plus 32 per identifier). After the
 //! match, [`RowPicker`] streams the same file again and writes out the matched rows.
 
-use crate::export::csv_line;
+use crate::export::{csv_line, AudienceFormat, AudienceWriter};
 use crate::ingest::roles::{apply_overrides, find_column};
 use crate::ingest::{Ingest, IngestError, IngestOptions, Row, Suppression};
 use crate::normalize::Preset;
@@ -24,6 +24,15 @@ pub struct LoadOptions {
     pub default_country: Option<String>,
     /// A workbook's sheet (default: the first).
     pub sheet: Option<String>,
+    /// The header's 1-based row number; `Some(0)` for a file without one; `None` detects
+    /// title lines and the header (see [`IngestOptions::header_row`]).
+    pub header_row: Option<u64>,
+}
+
+impl LoadOptions {
+    fn ingest(&self) -> IngestOptions {
+        IngestOptions { sheet: self.sheet.clone(), header_row: self.header_row, ..IngestOptions::default() }
+    }
 }
 
 /// A file read into records.
@@ -49,7 +58,7 @@ impl Loader {
     /// A loader hashing with `preset`, removing records that share an identifier with
     /// `suppression`.
     pub fn new(preset: Preset, options: LoadOptions, suppression: Option<Suppression>) -> Loader {
-        let ingest = Ingest::new(IngestOptions { sheet: options.sheet.clone(), ..IngestOptions::default() });
+        let ingest = Ingest::new(options.ingest());
         Loader { ingest, preset, options, suppression, inspector: None, set: OwnSet::new(), keep: true }
     }
 
@@ -77,7 +86,9 @@ impl Loader {
                 apply_overrides(&mut columns, spec)?;
             }
             let group = match &self.options.group {
-                Some(name) => Some(find_column(&columns, name).ok_or_else(|| IngestError::UnknownColumn { name: name.clone() })?),
+                Some(name) => {
+                    Some(find_column(&columns, name).ok_or_else(|| IngestError::UnknownColumn { name: name.clone() })?)
+                }
                 None => None,
             };
             self.inspector = Some(Inspector::new(
@@ -140,7 +151,13 @@ pub struct SuppressionLoader {
 impl SuppressionLoader {
     /// A loader hashing with `preset`.
     pub fn new(preset: Preset, default_country: Option<String>) -> SuppressionLoader {
-        SuppressionLoader { ingest: Ingest::new(IngestOptions::default()), preset, default_country, extractor: None, list: Suppression::new() }
+        SuppressionLoader {
+            ingest: Ingest::new(IngestOptions::default()),
+            preset,
+            default_country,
+            extractor: None,
+            list: Suppression::new(),
+        }
     }
 
     /// Feeds the next chunk.
@@ -156,7 +173,12 @@ impl SuppressionLoader {
         if self.extractor.is_none() {
             let Some(sniff) = self.ingest.sniff() else { return Ok(()) };
             let roles: Vec<_> = sniff.columns.iter().map(|c| c.role).collect();
-            self.extractor = Some(crate::ingest::RecordExtractor::new(&roles, self.preset.clone(), self.default_country.as_deref(), None)?);
+            self.extractor = Some(crate::ingest::RecordExtractor::new(
+                &roles,
+                self.preset.clone(),
+                self.default_country.as_deref(),
+                None,
+            )?);
         }
         if let Some(ex) = &self.extractor {
             while let Some(row) = self.ingest.next_row() {
@@ -178,21 +200,26 @@ impl SuppressionLoader {
 }
 
 /// Streams a file again and keeps the rows whose numbers were matched, as CSV lines
-/// (header first, if the file has one).
+/// (header first): the file's own columns, or a platform's upload layout
+/// ([`AudienceFormat`]). The file is read with the same options as when it was loaded, so
+/// row numbers, header and column roles are the same.
 pub struct RowPicker {
     ingest: Ingest,
+    options: LoadOptions,
+    format: AudienceFormat,
+    writer: Option<AudienceWriter>,
     wanted: Vec<u32>,
     next: usize,
-    header_done: bool,
     out: Vec<u8>,
     written: usize,
 }
 
 impl RowPicker {
-    /// A picker for `rows` (row numbers as the loader recorded them, ascending).
-    pub fn new(rows: Vec<u32>, sheet: Option<String>) -> RowPicker {
-        let ingest = Ingest::new(IngestOptions { sheet, ..IngestOptions::default() });
-        RowPicker { ingest, wanted: rows, next: 0, header_done: false, out: Vec::new(), written: 0 }
+    /// A picker for `rows` (row numbers as the loader recorded them, ascending), reading
+    /// with the `options` the file was loaded with and writing `format`.
+    pub fn new(rows: Vec<u32>, options: LoadOptions, format: AudienceFormat) -> RowPicker {
+        let ingest = Ingest::new(options.ingest());
+        RowPicker { ingest, options, format, writer: None, wanted: rows, next: 0, out: Vec::new(), written: 0 }
     }
 
     /// Feeds the next chunk; CSV accumulates for [`RowPicker::take_output`].
@@ -201,21 +228,29 @@ impl RowPicker {
     /// As [`Loader::push`].
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
         self.ingest.push(chunk)?;
-        self.drain();
-        Ok(())
+        self.drain()
     }
 
-    fn drain(&mut self) {
-        if !self.header_done {
-            let Some(sniff) = self.ingest.sniff() else { return };
-            if sniff.has_header {
+    fn drain(&mut self) -> Result<(), IngestError> {
+        if self.writer.is_none() {
+            let Some(sniff) = self.ingest.sniff() else { return Ok(()) };
+            let mut columns = sniff.columns.clone();
+            if let Some(spec) = &self.options.columns {
+                apply_overrides(&mut columns, spec)?;
+            }
+            let roles: Vec<_> = columns.iter().map(|c| c.role).collect();
+            let writer = AudienceWriter::new(self.format, &roles, self.options.default_country.as_deref());
+            if !writer.is_plain() {
+                self.out.extend_from_slice(csv_line(&writer.header()).as_bytes());
+            } else if sniff.has_header {
                 self.out.extend_from_slice(csv_line(&sniff.headers).as_bytes());
             }
-            self.header_done = true;
+            self.writer = Some(writer);
         }
         while let Some(row) = self.ingest.next_row() {
             self.pick(&row);
         }
+        Ok(())
     }
 
     fn pick(&mut self, row: &Row) {
@@ -223,7 +258,11 @@ impl RowPicker {
             self.next += 1;
         }
         if self.wanted.get(self.next).is_some_and(|r| u64::from(*r) == row.number) {
-            self.out.extend_from_slice(csv_line(&row.fields).as_bytes());
+            let line = match &self.writer {
+                Some(w) if !w.is_plain() => csv_line(&w.row(&row.fields)),
+                _ => csv_line(&row.fields),
+            };
+            self.out.extend_from_slice(line.as_bytes());
             self.written += 1;
         }
     }
@@ -239,7 +278,7 @@ impl RowPicker {
     /// As [`Loader::finish`].
     pub fn finish(&mut self) -> Result<usize, IngestError> {
         self.ingest.finish()?;
-        self.drain();
+        self.drain()?;
         Ok(self.written)
     }
 }

@@ -9,7 +9,7 @@
 //! suppression list and the opt-out column, updates the report, and says whether the
 //! record is used (to be blinded) or why not.
 
-use crate::ingest::record::{Digester, Extracted, KeyStatus, MatchKey, Record, RecordExtractor};
+use crate::ingest::record::{CellNote, Digester, Extracted, KeyStatus, MatchKey, Record, RecordExtractor};
 use crate::ingest::roles::{ColumnGuess, ColumnRole};
 use crate::ingest::suppression::{is_truthy, opt_out_column, Suppression};
 use crate::ingest::{FileFormat, IngestError, ReadStats, Row, Sniff};
@@ -40,8 +40,13 @@ pub struct QualityReport {
     pub bom: bool,
     /// The delimiter (`,` `;` `\t` `|`); null for a workbook.
     pub delimiter: Option<String>,
-    /// Whether the first row was read as a header.
+    /// Whether a row was read as the header.
     pub has_header: bool,
+    /// The header's row number (null without a header).
+    pub header_row: Option<u64>,
+    /// Rows above the header or the data that were not read as data (an Excel `sep=`
+    /// line, report titles), with their numbers, for the owner to check.
+    pub skipped_rows: Vec<u64>,
     /// The sheet read, for a workbook.
     pub sheet: Option<String>,
     /// All sheets of a workbook.
@@ -79,6 +84,8 @@ pub struct ColumnReport {
     /// Confidence of the role, 1.0 when chosen by the user.
     #[serde(serialize_with = "crate::ingest::roles::serialize_confidence")]
     pub confidence: f32,
+    /// Why the column was or was not taken as an identifier.
+    pub evidence: String,
 }
 
 /// Counts for one match key.
@@ -95,6 +102,15 @@ pub struct KindStats {
     /// Phones without a country code, read in the row's or the default country.
     #[serde(skip_serializing_if = "is_zero")]
     pub assumed_country: u64,
+    /// Integers a data tool wrote as decimals (`447700900123.0`), read as their digits.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub decimal_integer: u64,
+    /// Values in scientific notation (`4.477E+11`), refused: digits were lost.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub scientific: u64,
+    /// Four-digit postal codes in US rows (a dropped leading zero: `2100` for `02100`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub short_us_zip: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -243,11 +259,18 @@ impl<D: Digester> Inspector<D> {
             bom: sniff.encoding.is_some_and(|e| e.bom),
             delimiter: sniff.delimiter.map(String::from),
             has_header: sniff.has_header,
+            header_row: sniff.header_row,
+            skipped_rows: sniff.skipped.iter().map(|r| r.number).collect(),
             sheet: sniff.sheet.clone(),
             sheets: sniff.sheets.clone(),
             columns: columns
                 .iter()
-                .map(|c| ColumnReport { name: c.name.clone(), role: c.role, confidence: c.confidence })
+                .map(|c| ColumnReport {
+                    name: c.name.clone(),
+                    role: c.role,
+                    confidence: c.confidence,
+                    evidence: c.evidence.clone(),
+                })
                 .collect(),
             kinds: BTreeMap::new(),
             duplicate_records: 0,
@@ -335,6 +358,12 @@ impl<D: Digester> Inspector<D> {
             if check.assumed_country && check.status != KeyStatus::Empty {
                 stats.assumed_country += 1;
             }
+            match check.note {
+                None => {}
+                Some(CellNote::DecimalInteger) => stats.decimal_integer += 1,
+                Some(CellNote::Scientific) => stats.scientific += 1,
+                Some(CellNote::ShortUsZip) => stats.short_us_zip += 1,
+            }
         }
         for (key, digest) in &ex.record.keys {
             // A set per key: each grows (and rehashes) on its own, which keeps the peak
@@ -409,6 +438,15 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
             stats.first_encoding_error_row.unwrap_or(0)
         ));
     }
+    if let (Some(first), Some(last)) = (r.skipped_rows.first(), r.skipped_rows.last()) {
+        let rows = if first == last { format!("row {first}") } else { format!("rows {first} to {last}") };
+        w.push(match r.header_row {
+            Some(h) => format!(
+                "{rows} above the header (row {h}) were skipped as titles; choose another header row if that is wrong"
+            ),
+            None => format!("{rows} were skipped (an Excel sep= line or titles)"),
+        });
+    }
     if stats.ragged_rows > 0 {
         w.push(format!(
             "{} rows have a different number of fields than the header (first: row {}); an unquoted delimiter inside a value?",
@@ -441,6 +479,24 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
         }
     }
     for (kind, s) in &r.kinds {
+        if s.decimal_integer > 0 {
+            w.push(format!(
+                "{} {kind} values were written as decimals (like 447700900123.0, as pandas and csvkit write numbers); read as their integer digits",
+                s.decimal_integer
+            ));
+        }
+        if s.scientific > 0 {
+            w.push(format!(
+                "{} {kind} values are in scientific notation (like 4.477E+11) and cannot be used: digits were lost; export the column as text",
+                s.scientific
+            ));
+        }
+        if s.short_us_zip > 0 {
+            w.push(format!(
+                "{} US postal codes have 4 digits: a leading zero was probably dropped by a spreadsheet (2100 for 02100); they will not match until fixed",
+                s.short_us_zip
+            ));
+        }
         let share = percent(s.invalid, s.valid + s.invalid);
         if s.invalid > 0 && share >= 10 {
             w.push(format!("{share}% of {kind} values are invalid; see invalid_examples"));

@@ -8,10 +8,13 @@
 //!    link `…/#k=<base64url(secret)>` ([`Invite::fragment`]). Both sides join the relay
 //!    room `hex(HKDF-SHA256(secret, "cleanmatch-v1 room"))[..16 bytes]`
 //!    ([`Invite::room_id`]); the relay learns the room id, never the secret.
-//! 2. **Hello.** Each side draws an ephemeral scalar `e` and sends
-//!    `'H' ‖ version ‖ role ‖ e·G ‖ nonce16 ‖ HMAC-SHA256(K_hello, all before)` with
-//!    `K_hello = HKDF(secret, "cleanmatch-v1 hello")` ([`Handshake::start`]). A hello
-//!    from someone without the invite, a second host, or a bad point is refused.
+//! 2. **Commit, then hello.** Each side draws an ephemeral scalar `e` and forms its
+//!    hello `'H' ‖ version ‖ role ‖ e·G ‖ nonce16 ‖ HMAC-SHA256(K_hello, all before)`
+//!    with `K_hello = HKDF(secret, "cleanmatch-v1 hello")`. It first sends only the
+//!    commit `'K' ‖ version ‖ role ‖ SHA-256("cleanmatch-v1 commit" ‖ hello) ‖ HMAC`
+//!    ([`Handshake::start`]), and sends the hello once the partner's commit is in
+//!    ([`Handshake::receive_commit`]). A hello that does not match its commitment,
+//!    a frame from someone without the invite, a second host, or a bad point is refused.
 //! 3. **Keys.** `T = SHA-256("cleanmatch-v1 transcript" ‖ host hello ‖ guest hello)`;
 //!    HKDF-SHA256 with salt `T` over `secret ‖ e_host·e_guest·G` gives one
 //!    ChaCha20-Poly1305 key per direction for data, one per direction for control, and
@@ -27,10 +30,11 @@
 //! and controls the relay can sit in the middle, but then runs two handshakes with
 //! different transcripts, and the two pages show different verification codes.
 //!
-//! Limit: with two simultaneous hellos, such an attacker may hold back one side's hello
-//! and search for ephemeral keys that make the two 6-digit codes collide (about 10^6
-//! scalar multiplications, since the code depends on the DH value). A commit-then-reveal
-//! hello would close this; the codes defeat anyone who does not invest that search.
+//! Why commit first: the code is a hash of the transcript, so an attacker holding both
+//! honest hellos could search its own nonce (no curve arithmetic, about 10⁶ hashes, a
+//! second or two) until the two codes agree. Committed hellos are fixed before either
+//! honest hello is seen, so each attempt succeeds with probability 10⁻⁶, and the pages
+//! ask both people to compare the codes before anything is agreed or blinded.
 //!
 //! # Example
 //! ```
@@ -41,8 +45,10 @@
 //! let joined = Invite::parse(&link)?;
 //! assert_eq!(invite.room_id(), joined.room_id());
 //!
-//! let (host_hs, host_hello) = Handshake::start(&invite, Role::Host)?;
-//! let (guest_hs, guest_hello) = Handshake::start(&joined, Role::Guest)?;
+//! let (mut host_hs, host_commit) = Handshake::start(&invite, Role::Host)?;
+//! let (mut guest_hs, guest_commit) = Handshake::start(&joined, Role::Guest)?;
+//! let host_hello = host_hs.receive_commit(&guest_commit)?;
+//! let guest_hello = guest_hs.receive_commit(&host_commit)?;
 //! let mut host = host_hs.finish(&guest_hello)?;
 //! let mut guest = guest_hs.finish(&host_hello)?;
 //! assert_eq!(host.verification_code(), guest.verification_code());
@@ -61,12 +67,14 @@ mod invite;
 
 pub use channel::{Channel, HEADER_LEN, TAG_LEN};
 pub use error::SealError;
-pub use handshake::{Handshake, HELLO_LEN};
+pub use handshake::{Handshake, COMMIT_LEN, HELLO_LEN};
 pub use invite::Invite;
 
-/// Version byte of the hello; bumped when the handshake or the frame format changes.
-pub const VERSION: u8 = 1;
+/// Version byte of the handshake frames; bumped when the handshake or the frame format
+/// changes (2: commit before reveal).
+pub const VERSION: u8 = 2;
 
+const KIND_COMMIT: u8 = b'K';
 const KIND_HELLO: u8 = b'H';
 const KIND_DATA: u8 = b'D';
 const KIND_CONTROL: u8 = b'C';
@@ -118,6 +126,8 @@ impl Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameKind {
+    /// A handshake commit ([`Handshake::receive_commit`]).
+    Commit,
     /// A handshake hello ([`Handshake::finish`]).
     Hello,
     /// A data frame ([`Channel::open`]).
@@ -130,6 +140,7 @@ pub enum FrameKind {
 /// `None` for an empty frame or an unknown kind byte.
 pub fn frame_kind(frame: &[u8]) -> Option<FrameKind> {
     match *frame.first()? {
+        KIND_COMMIT => Some(FrameKind::Commit),
         KIND_HELLO => Some(FrameKind::Hello),
         KIND_DATA => Some(FrameKind::Data),
         KIND_CONTROL => Some(FrameKind::Control),
@@ -147,7 +158,7 @@ pub fn frame_counter(frame: &[u8]) -> Option<u64> {
             c.copy_from_slice(bytes);
             Some(u64::from_be_bytes(c))
         }
-        FrameKind::Hello => None,
+        FrameKind::Commit | FrameKind::Hello => None,
     }
 }
 

@@ -3,8 +3,11 @@
 //! The caller moves bytes between the session and a relay connection and runs the
 //! tasks it hands out; the session does the rest:
 //!
-//! 1. **Handshake.** On `peer-joined` each side sends a hello ([`crate::seal`]); the
-//!    channel keys and the verification code follow ([`Event::Connected`]).
+//! 1. **Handshake.** On `peer-joined` each side sends a commitment to its hello, and
+//!    its hello once it holds the partner's commitment ([`crate::seal`]); the channel
+//!    keys and the verification code follow ([`Event::Connected`]). Both people compare
+//!    the code and say so ([`Session::confirm_code`]) before the host's proposal goes
+//!    out or the guest can accept it.
 //! 2. **Agree.** The host sends its proposal; the guest reviews it
 //!    ([`Event::Proposed`]) and accepts, possibly tightened ([`Session::accept`]); the
 //!    host confirms ([`Event::Countered`] when the guest changed something,
@@ -150,8 +153,15 @@ pub struct Session {
     invite: Invite,
     local: LocalRules,
     handshake: Option<Handshake>,
-    hello: Vec<u8>,
+    /// Own commit frame, then own hello once revealed: resent as they are on a reconnect.
+    own_handshake: Vec<Vec<u8>>,
+    peer_commit: Option<Vec<u8>>,
     peer_hello: Option<Vec<u8>>,
+    /// The partner's frames that came sealed before our channel was up (its hello was
+    /// lost to a dropped connection): we ask for a resend once the channel is up.
+    dropped_early: bool,
+    code_confirmed: bool,
+    proposal_sent: bool,
     channel: Option<Channel>,
     proposal: Option<Manifest>,
     counter: Option<Manifest>,
@@ -191,8 +201,12 @@ impl Session {
             invite,
             local,
             handshake: None,
-            hello: Vec::new(),
+            own_handshake: Vec::new(),
+            peer_commit: None,
             peer_hello: None,
+            dropped_early: false,
+            code_confirmed: false,
+            proposal_sent: false,
             channel: None,
             proposal: None,
             counter: None,
@@ -235,22 +249,13 @@ impl Session {
         if self.failed {
             return Ok(());
         }
-        match &mut self.channel {
-            None => {
-                if self.handshake.is_none() {
-                    let (h, hello) = Handshake::start(&self.invite, self.role())?;
-                    self.handshake = Some(h);
-                    self.hello = hello;
-                }
-                self.transmit.push_back(self.hello.clone());
-            }
-            Some(channel) => {
-                let mut body = vec![CONTROL_RESUME];
-                body.extend_from_slice(&self.received.to_le_bytes());
-                self.transmit.push_back(channel.seal_control(&body));
-                self.acked_received = self.received;
-            }
+        self.start_handshake()?;
+        // Our handshake frames again, as they were: a partner who lost them to a dropped
+        // connection finishes its handshake; one who has them ignores them.
+        for f in &self.own_handshake {
+            self.transmit.push_back(f.clone());
         }
+        self.send_resume();
         Ok(())
     }
 
@@ -270,9 +275,26 @@ impl Session {
         r
     }
 
+    fn start_handshake(&mut self) -> Result<(), SessionError> {
+        if self.handshake.is_none() && self.own_handshake.is_empty() {
+            let (h, commit) = Handshake::start(&self.invite, self.role())?;
+            self.handshake = Some(h);
+            self.own_handshake.push(commit);
+        }
+        Ok(())
+    }
+
     fn receive_inner(&mut self, frame: &[u8]) -> Result<(), SessionError> {
         match crate::seal::frame_kind(frame) {
+            Some(crate::seal::FrameKind::Commit) => self.on_commit(frame),
             Some(crate::seal::FrameKind::Hello) => self.on_hello(frame),
+            Some(crate::seal::FrameKind::Control | crate::seal::FrameKind::Data) if self.channel.is_none() => {
+                // Sealed by a partner whose channel is up while ours is not: its hello
+                // was lost to a dropped connection and comes again on the reconnect.
+                // Nothing here can be opened yet; the partner resends it on our resume.
+                self.dropped_early = true;
+                Ok(())
+            }
             Some(crate::seal::FrameKind::Control) => {
                 let channel = self.channel.as_mut().ok_or(SessionError::State("control frame before the handshake"))?;
                 match channel.open_control(frame) {
@@ -305,6 +327,28 @@ impl Session {
         }
     }
 
+    fn on_commit(&mut self, frame: &[u8]) -> Result<(), SessionError> {
+        if let Some(known) = &self.peer_commit {
+            if known.as_slice() == frame {
+                // The same commit again (resent on a reconnect): nothing new.
+                return Ok(());
+            }
+            return Err(SessionError::State(
+                "the partner restarted the session; start again from the invite link",
+            ));
+        }
+        // The partner's commit can arrive before our own peer-joined notice.
+        if self.handshake.is_none() && self.own_handshake.is_empty() {
+            self.peer_joined()?;
+        }
+        let h = self.handshake.as_mut().ok_or(SessionError::State("no handshake"))?;
+        let hello = h.receive_commit(frame)?;
+        self.peer_commit = Some(frame.to_vec());
+        self.own_handshake.push(hello.clone());
+        self.transmit.push_back(hello);
+        Ok(())
+    }
+
     fn on_hello(&mut self, frame: &[u8]) -> Result<(), SessionError> {
         if self.channel.is_some() {
             if self.peer_hello.as_deref() == Some(frame) {
@@ -315,20 +359,64 @@ impl Session {
                 "the partner restarted the session; start again from the invite link",
             ));
         }
-        if self.handshake.is_none() {
-            // The partner's hello can arrive before our own peer-joined notice.
-            self.peer_joined()?;
+        if self.peer_commit.is_none() {
+            // Its commit was lost to a dropped connection: the hello cannot be checked
+            // and is not used. Both come again, in order, when the partner reconnects.
+            return Ok(());
         }
         let h = self.handshake.take().ok_or(SessionError::State("no handshake"))?;
         let channel = h.finish(frame)?;
         self.peer_hello = Some(frame.to_vec());
         self.events.push_back(Event::Connected { verification_code: channel.verification_code() });
         self.channel = Some(channel);
+        if std::mem::take(&mut self.dropped_early) {
+            self.send_resume();
+        }
+        self.send_proposal_once_confirmed()
+    }
+
+    /// Both people compared the verification code and it matched: the host's proposal
+    /// may go out, the guest may accept. Call it once [`Event::Connected`] came, after
+    /// asking the person (the page's "codes match" button, the command line's prompt,
+    /// `--code`, or `--yes` for scripts that trust the channel the invite travelled on).
+    ///
+    /// # Errors
+    /// A state error before the channel is up.
+    pub fn confirm_code(&mut self) -> Result<(), SessionError> {
+        if self.channel.is_none() {
+            return Err(SessionError::State("no verification code yet: the partner has not connected"));
+        }
+        if self.code_confirmed {
+            return Ok(());
+        }
+        self.code_confirmed = true;
+        self.send_proposal_once_confirmed()
+    }
+
+    /// Whether [`Session::confirm_code`] was called.
+    pub fn code_confirmed(&self) -> bool {
+        self.code_confirmed
+    }
+
+    fn send_proposal_once_confirmed(&mut self) -> Result<(), SessionError> {
+        if self.side != Side::Host || !self.code_confirmed || self.channel.is_none() || self.proposal_sent {
+            return Ok(());
+        }
         if let Some(p) = &self.proposal {
             let msg = Message::Propose(p.to_json());
+            self.proposal_sent = true;
             self.send(msg)?;
         }
         Ok(())
+    }
+
+    fn send_resume(&mut self) {
+        if let Some(channel) = &mut self.channel {
+            let mut body = vec![CONTROL_RESUME];
+            body.extend_from_slice(&self.received.to_le_bytes());
+            self.transmit.push_back(channel.seal_control(&body));
+            self.acked_received = self.received;
+        }
     }
 
     fn on_control(&mut self, body: &[u8]) -> Result<(), SessionError> {
@@ -411,6 +499,9 @@ impl Session {
     /// [`SessionError::Manifest`] (e.g. no shared key) or a state error.
     pub fn accept(&mut self, held_keys: &[String], group: Option<String>) -> Result<Manifest, SessionError> {
         let proposal = self.proposal.clone().ok_or(SessionError::State("nothing to accept yet"))?;
+        if !self.code_confirmed {
+            return Err(SessionError::State("compare the verification code with your partner first"));
+        }
         if self.side != Side::Guest || self.counter.is_some() {
             return Err(SessionError::State("only the guest accepts, once"));
         }

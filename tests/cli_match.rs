@@ -142,3 +142,71 @@ fn wrong_and_used_invites_say_what_happened() {
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("host is not connected"), "{}", String::from_utf8_lossy(&none.stderr));
 }
+
+#[test]
+fn the_verification_code_is_checked_before_anything_is_agreed() {
+    let server = serve();
+    let dir = temp_dir("code");
+    let file = dir.join("f.csv");
+    write_csv(&file, "email", (0..100).map(|i| format!("u{i}@example.com")));
+    let f = file.to_str().unwrap();
+    let relay = format!("ws://{}", server.addr);
+    let start_host = || {
+        let mut h = Command::new(BIN)
+            .args(["match", "--relay", &relay, "--host", "--yes", "--file", f])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(h.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        (h, first.strip_prefix("invite ").unwrap().trim().to_string())
+    };
+
+    // A script told a different code: the guest stops, and so does the host.
+    let (h, invite) = start_host();
+    let g = Command::new(BIN).args(["match", "--invite", &invite, "--file", f, "--code", "000 000"]).output().unwrap();
+    let err = String::from_utf8_lossy(&g.stderr);
+    assert!(!g.status.success());
+    assert!(err.contains("not the 000 000 you were given"), "{err}");
+    assert!(!err.contains("agreed on manifest"), "nothing was agreed: {err}");
+    let host = h.wait_with_output().unwrap();
+    assert!(!host.status.success());
+
+    // No terminal to ask and neither --code nor --yes: a clear message, nothing agreed.
+    let (h, invite) = start_host();
+    let g = Command::new(BIN).args(["match", "--invite", &invite, "--file", f]).stdin(Stdio::null()).output().unwrap();
+    let err = String::from_utf8_lossy(&g.stderr);
+    assert!(!g.status.success());
+    assert!(err.contains("pass --code NNNNNN") && err.contains("--yes"), "{err}");
+    assert!(!err.contains("agreed on manifest"), "{err}");
+    assert!(!h.wait_with_output().unwrap().status.success());
+}
+
+/// A POS export with a title line, read with `--header-row`, and the matched rows written
+/// in Google's Customer Match layout: the file can be uploaded as it is.
+#[test]
+fn audience_in_an_upload_layout() {
+    let dir = temp_dir("audience-format");
+    let host = dir.join("host.csv");
+    let guest = dir.join("guest.csv");
+    write_csv(&host, "Loyalty members export", std::iter::once("Member no,E-Mail,Mobile,Country".to_string()).chain(
+        (0..300).map(|i| format!("{},m{i}@example.com,447700900{:03}.0,GB", 9000 + i, i)),
+    ));
+    write_csv(&guest, "email", (200..500).map(|i| format!("m{i}@example.com")));
+    let server = serve();
+    let out = dir.join("google.csv");
+    let (a, b) = run_match(
+        &server,
+        &["--file", host.to_str().unwrap(), "--mode", "audience", "--header-row", "2", "--audience-format", "google",
+          "--audience-out", out.to_str().unwrap()],
+        &["--file", guest.to_str().unwrap(), "--mode", "audience"],
+    );
+    assert_eq!(a["report_hash"], b["report_hash"]);
+    assert_eq!(a["own_matched"], 100);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Email,Phone,Country");
+    assert_eq!(lines.len(), 101);
+    assert_eq!(lines[1], "m200@example.com,+447700900200,GB", "the pandas float read as its digits, no quote");
+}

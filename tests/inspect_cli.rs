@@ -119,3 +119,32 @@ fn bad_files_fail_clearly() {
     let out = inspect(&[fixture("comma_lf.csv").to_str().unwrap_or_default(), "--preset", "nope"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn header_row_and_evidence() {
+    // formats.xlsx: two title lines and a blank row above the header (row 4).
+    let path = fixture("formats.xlsx");
+    let p = path.to_str().unwrap_or_default();
+    let r = report(&[p, "--default-country", "GB"]);
+    assert_eq!(r["header_row"], 4);
+    assert_eq!(r["skipped_rows"], serde_json::json!([1, 2, 3]));
+    assert_eq!(r["rows"], 3);
+    let columns = r["columns"].as_array().cloned().unwrap_or_default();
+    let evidence = |i: usize| columns[i]["evidence"].as_str().unwrap_or_default().to_owned();
+    assert!(evidence(0).contains("header \u{201c}Email\u{201d} is a known email column name"), "{}", evidence(0));
+    assert!(evidence(4).contains("not an identifier"), "{}", evidence(4));
+    assert_eq!(r["kinds"]["postal"]["valid"], 5, "02100, 02100-1234, 94016, 94016-0001, 02139 as Excel shows them");
+    assert!(r["kinds"]["postal"].get("short_us_zip").is_none(), "zero-padded formats keep the leading zero");
+    // The summary on stderr says why each column was or was not taken.
+    let out = inspect(&[p, "--default-country", "GB"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Member no = attribute"), "{stderr}");
+    assert!(stderr.contains("header: row 4"), "{stderr}");
+    // Choosing the header row: row 5 as header leaves two data rows.
+    let r = report(&[p, "--header-row", "5", "--columns", "1=email"]);
+    assert_eq!(r["header_row"], 5);
+    assert_eq!(r["rows"], 2);
+    let out = inspect(&[p, "--header-row", "99"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 99 cannot be the header"));
+}

@@ -270,11 +270,16 @@ async fn sealed_channel_over_the_relay_refuses_injected_frames() {
     assert_eq!(next(&mut host).await, RelayEvent::PeerJoined);
     assert_eq!(next(&mut guest).await, RelayEvent::PeerJoined);
 
-    // Both send their hello on `peer-joined`.
-    let (host_hs, host_hello) = Handshake::start(&invite, Role::Host).unwrap();
-    let (guest_hs, guest_hello) = Handshake::start(&joined, Role::Guest).unwrap();
-    host.send(host_hello).await.unwrap();
-    guest.send(guest_hello).await.unwrap();
+    // Both send their commit on `peer-joined`, then their hello once the other's commit is in.
+    let (mut host_hs, host_commit) = Handshake::start(&invite, Role::Host).unwrap();
+    let (mut guest_hs, guest_commit) = Handshake::start(&joined, Role::Guest).unwrap();
+    host.send(host_commit).await.unwrap();
+    guest.send(guest_commit).await.unwrap();
+    let commit_at_guest = next_frame(&mut guest).await;
+    let commit_at_host = next_frame(&mut host).await;
+    assert_eq!(frame_kind(&commit_at_guest), Some(FrameKind::Commit));
+    host.send(host_hs.receive_commit(&commit_at_host).unwrap()).await.unwrap();
+    guest.send(guest_hs.receive_commit(&commit_at_guest).unwrap()).await.unwrap();
     let at_guest = next_frame(&mut guest).await;
     let at_host = next_frame(&mut host).await;
     assert_eq!(frame_kind(&at_guest), Some(FrameKind::Hello));
@@ -310,10 +315,10 @@ async fn sealed_channel_over_the_relay_refuses_injected_frames() {
     guest.send(back).await.unwrap();
     assert_eq!(host_ch.open_control(&next_frame(&mut host).await).unwrap(), b"ack 2");
 
-    // A hello made with another invite is refused.
+    // A commit made with another invite is refused.
     let (_, stranger) = Handshake::start(&Invite::generate().unwrap(), Role::Guest).unwrap();
-    let (late_host, _) = Handshake::start(&invite, Role::Host).unwrap();
-    assert_eq!(late_host.finish(&stranger).err(), Some(SealError::HelloNotAuthentic));
+    let (mut late_host, _) = Handshake::start(&invite, Role::Host).unwrap();
+    assert_eq!(late_host.receive_commit(&stranger).err(), Some(SealError::HelloNotAuthentic));
 }
 
 #[tokio::test]

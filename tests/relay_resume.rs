@@ -78,6 +78,7 @@ async fn drive(mut s: Session, relay: String, role: Role, records: Vec<pair::Rec
         while let Some(e) = s.poll_event() {
             acted = true;
             match e {
+                Event::Connected { .. } => s.confirm_code().unwrap(),
                 Event::Proposed(_) => {
                     s.accept(&["email".to_string()], None).unwrap();
                 }
@@ -85,7 +86,6 @@ async fn drive(mut s: Session, relay: String, role: Role, records: Vec<pair::Rec
                 Event::Agreed(m) => s.start(pair::own_set(&records, &m.keys)).unwrap(),
                 Event::Finished => return (s, reconnects),
                 Event::Failed { message, .. } => panic!("{role:?} failed: {message}"),
-                _ => {}
             }
         }
         if acted {

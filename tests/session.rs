@@ -23,6 +23,8 @@ struct Side {
     events: Vec<Event>,
     held: Vec<String>,
     online: bool,
+    /// Whether the person says the verification codes match as soon as they show.
+    confirms_code: bool,
 }
 
 impl Side {
@@ -38,6 +40,7 @@ impl Side {
         }
         while let Some(e) = self.s.poll_event() {
             match &e {
+                Event::Connected { .. } if self.confirms_code => self.s.confirm_code().unwrap(),
                 Event::Proposed(_) => {
                     let _ = self.s.accept(&self.held, None);
                 }
@@ -54,7 +57,7 @@ impl Side {
 }
 
 fn side(s: Session, records: Vec<Rec<'static>>, held: &[&str]) -> Side {
-    Side { s, records, events: vec![], held: held.iter().map(|s| s.to_string()).collect(), online: true }
+    Side { s, records, events: vec![], held: held.iter().map(|s| s.to_string()).collect(), online: true, confirms_code: true }
 }
 
 /// Moves frames both ways until nothing moves; `tamper` may rewrite host→guest frames.
@@ -233,4 +236,60 @@ fn a_dropped_connection_resumes_without_resending_everything() {
     pump(&mut a, &mut b, &mut |f| vec![f]);
     assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
     assert_eq!(a.s.report().unwrap().figures.guest.matched, Some(20_000));
+}
+
+#[test]
+fn nothing_is_proposed_or_accepted_before_both_people_compared_the_code() {
+    let (mut a, mut b) = pair(Mode::Aggregate, 0..100, 50..150, LocalRules::default());
+    a.confirms_code = false;
+    b.confirms_code = false;
+    pump(&mut a, &mut b, &mut |f| vec![f]);
+    let code = |s: &Side| {
+        s.events.iter().find_map(|e| match e {
+            Event::Connected { verification_code } => Some(verification_code.clone()),
+            _ => None,
+        })
+    };
+    assert!(code(&a).is_some() && code(&a) == code(&b));
+    // The host has not confirmed: its proposal has not gone out.
+    assert!(!b.events.iter().any(|e| matches!(e, Event::Proposed(_))));
+    a.s.confirm_code().unwrap();
+    pump(&mut a, &mut b, &mut |f| vec![f]);
+    assert!(b.events.iter().any(|e| matches!(e, Event::Proposed(_))));
+    // The guest has not confirmed: it cannot accept.
+    let err = b.s.accept(&b.held, None).unwrap_err();
+    assert_eq!(err.code(), "state");
+    assert!(err.to_string().contains("verification code"), "{err}");
+    assert!(!finished(&a));
+    b.s.confirm_code().unwrap();
+    b.s.accept(&b.held.clone(), None).unwrap();
+    pump(&mut a, &mut b, &mut |f| vec![f]);
+    assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
+}
+
+#[test]
+fn a_drop_during_the_handshake_resumes() {
+    // Each handshake frame the host sends is lost once in turn (its commit, then its
+    // hello): the relay reports the reconnect, both resend, and the run completes
+    // instead of failing with "control frame before the handshake".
+    for lose in 1..=2 {
+        let (mut a, mut b) = pair(Mode::Aggregate, 0..100, 50..150, LocalRules::default());
+        let mut n = 0;
+        pump(&mut a, &mut b, &mut |f: Vec<u8>| {
+            n += 1;
+            if n == lose {
+                vec![]
+            } else {
+                vec![f]
+            }
+        });
+        assert!(!finished(&b), "frame {lose} was lost");
+        assert_eq!(failure(&a), None, "frame {lose}");
+        assert_eq!(failure(&b), None, "frame {lose}");
+        a.s.peer_joined().unwrap();
+        b.s.peer_joined().unwrap();
+        pump(&mut a, &mut b, &mut |f| vec![f]);
+        assert!(finished(&a) && finished(&b), "frame {lose}: {:?} {:?}", failure(&a), failure(&b));
+        assert_eq!(a.s.report().unwrap().figures.guest.matched, Some(50));
+    }
 }

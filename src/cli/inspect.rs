@@ -10,7 +10,6 @@ use crate::loader::LoadOptions;
 use crate::normalize::Preset;
 use crate::quality::QualityReport;
 
-
 /// Arguments of `cleanmatch inspect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,6 +35,10 @@ pub struct Args {
     /// The sheet to read from a workbook (default: the first).
     #[arg(long, value_name = "NAME")]
     sheet: Option<String>,
+    /// The header's row number (rows above it are skipped, e.g. report titles); 0 for a
+    /// file without a header row. Default: detected.
+    #[arg(long, value_name = "N")]
+    header_row: Option<u64>,
 }
 
 /// Exit code for bad arguments, as clap uses.
@@ -52,6 +55,7 @@ pub fn run(args: Args) -> ExitCode {
         group: args.group.clone(),
         default_country: args.default_country.clone(),
         sheet: args.sheet.clone(),
+        header_row: args.header_row,
     };
     let report = match super::records::read(&args.file, &args.preset, options, args.suppress.as_deref(), false) {
         Ok(loaded) => loaded.report,
@@ -78,9 +82,13 @@ fn summary(r: &QualityReport) -> String {
         _ => String::new(),
     };
     s.push_str(&format!("cleanmatch inspect: {} rows ({how}); {} records usable\n", r.rows, r.records));
-    let cols: Vec<String> =
-        r.columns.iter().map(|c| format!("{}={} ({:.2})", c.name, c.role.as_str(), c.confidence)).collect();
-    s.push_str(&format!("  columns: {}\n", cols.join(", ")));
+    if let Some(h) = r.header_row {
+        s.push_str(&format!("  header: row {h}\n"));
+    }
+    s.push_str("  columns:\n");
+    for c in &r.columns {
+        s.push_str(&format!("    {} = {} ({:.2}): {}\n", c.name, c.role.as_str(), c.confidence, c.evidence));
+    }
     for (kind, k) in &r.kinds {
         s.push_str(&format!(
             "  {kind}: {} valid, {} invalid, {} empty, {} duplicate\n",

@@ -69,12 +69,25 @@ pub struct Args {
     /// Sheet of an Excel file (default: the first).
     #[arg(long)]
     sheet: Option<String>,
-    /// Accept the manifest without asking.
+    /// Answer yes to every question: that the verification codes match, and the terms.
+    /// Only for scripts that trust the channel the invite link travelled on: anyone else
+    /// holding the link could sit in the middle, which comparing the codes would reveal.
     #[arg(long)]
     yes: bool,
+    /// The verification code your partner told you (six digits, spaces ignored): the
+    /// run stops unless this side shows the same. For scripts; in a terminal you are asked.
+    #[arg(long, value_name = "NNNNNN")]
+    code: Option<String>,
     /// Audience mode: write this side's matched rows (CSV) here.
     #[arg(long)]
     audience_out: Option<PathBuf>,
+    /// Layout of `--audience-out`: plain (the file's own columns), google or meta (the
+    /// upload template's columns, normalized), google-sha256 or meta-sha256 (hashed).
+    #[arg(long, default_value = "plain", value_parser = clap::builder::PossibleValuesParser::new(crate::export::AudienceFormat::NAMES))]
+    audience_format: String,
+    /// The header's row number (rows above it are skipped); 0 for no header row.
+    #[arg(long, value_name = "N")]
+    header_row: Option<u64>,
     /// Write the audit receipt (manifest, hashes, figures, times; JSON) here.
     #[arg(long)]
     receipt: Option<PathBuf>,
@@ -123,6 +136,7 @@ async fn run_async(args: Args) -> Result<(), String> {
         group: args.group.clone(),
         default_country: args.default_country.clone(),
         sheet: args.sheet.clone(),
+        header_row: args.header_row,
     };
     let loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
     eprintln!("{}", loaded.summary());
@@ -165,9 +179,6 @@ async fn run_async(args: Args) -> Result<(), String> {
             purpose: args.purpose.clone(),
         };
         let session = Session::host(invite.clone(), local, proposal).map_err(|e| e.to_string())?;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "invite {}#{}", page_url(&relay), invite.fragment());
-        let _ = out.flush();
         (invite, relay, session)
     } else {
         let url = args.invite.clone().ok_or("--invite is required to join")?;
@@ -185,6 +196,10 @@ async fn run_async(args: Args) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let mut conn =
         RelayClient::connect_with(&relay, &room, role, &roots).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
+    // The host prints the link once the relay says the room exists (its first `waiting`):
+    // a partner, or a script, that follows it at once finds the host there instead of
+    // "no such collaboration".
+    let mut invite_line = (side == Side::Host).then(|| format!("invite {}#{}", page_url(&relay), invite.fragment()));
     // Whether this side has been in its room (a refusal of a reconnect may be transient,
     // a refusal of the first connection is not), and when the connection last dropped.
     let mut joined = false;
@@ -223,7 +238,15 @@ async fn run_async(args: Args) -> Result<(), String> {
             match event {
                 Event::Connected { verification_code } => {
                     verification = verification_code.clone();
-                    eprintln!("connected end to end; verification code {verification_code} (compare with your partner)");
+                    eprintln!("connected end to end; verification code {verification_code}");
+                    match codes_match(&args, &verification_code) {
+                        Ok(true) => session.confirm_code().map_err(|e| e.to_string())?,
+                        Ok(false) => session.cancel("the verification codes differ"),
+                        Err(e) => {
+                            eprintln!("{e}");
+                            session.cancel("the partner could not confirm the verification code");
+                        }
+                    }
                 }
                 Event::Proposed(m) => {
                     eprintln!("the host proposes:\n{}", describe(&m));
@@ -252,7 +275,8 @@ async fn run_async(args: Args) -> Result<(), String> {
                     let mut json = report.for_side(side);
                     if let Some(path) = &args.audience_out {
                         let rows = session.matched_rows().ok_or("no matched rows: audience mode was not agreed")?;
-                        let n = loaded.write_rows(path, &rows)?;
+                        let format = crate::export::AudienceFormat::parse(&args.audience_format).unwrap_or_default();
+                        let n = loaded.write_rows(path, &rows, format)?;
                         json["audience_rows_written"] = serde_json::json!(n);
                     }
                     if let (Some(path), Some(manifest)) = (&args.receipt, session.manifest()) {
@@ -298,30 +322,41 @@ async fn run_async(args: Args) -> Result<(), String> {
                 in_flight -= 1;
                 let _ = session.complete(id, result);
             }
-            event = conn.recv() => match event {
-                Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
-                Some(RelayEvent::PeerJoined) => {
-                    (joined, dropped_at) = (true, None);
-                    session.peer_joined().map_err(|e| e.to_string())?;
-                }
-                Some(RelayEvent::Waiting) => {
-                    (joined, dropped_at) = (true, None);
-                    eprintln!("waiting for the partner to join ...");
-                }
-                Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
-                closed => {
-                    let (code, reason) = match closed {
-                        Some(RelayEvent::Closed { code, reason }) => (code, reason),
-                        _ => (1006, "connection closed".to_owned()),
-                    };
-                    if !retry_for(code).allows(joined) {
-                        return Err(close_message(code, &reason));
+            event = conn.recv() => {
+                if matches!(event, Some(RelayEvent::Waiting | RelayEvent::PeerJoined)) {
+                    if let Some(line) = invite_line.take() {
+                        let mut out = std::io::stdout().lock();
+                        let _ = writeln!(out, "{line}");
+                        let _ = out.flush();
                     }
-                    let since = *dropped_at.get_or_insert_with(Instant::now);
-                    eprintln!("connection to the relay lost ({code} {reason}); reconnecting ...");
-                    conn = reconnect(&relay, &room, role, &roots, since).await.map_err(|e| format!("{e} (last close: {})", close_message(code, &reason)))?;
                 }
-            },
+                match event {
+                    Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
+                    Some(RelayEvent::PeerJoined) => {
+                        (joined, dropped_at) = (true, None);
+                        session.peer_joined().map_err(|e| e.to_string())?;
+                    }
+                    Some(RelayEvent::Waiting) => {
+                        (joined, dropped_at) = (true, None);
+                        eprintln!("waiting for the partner to join ...");
+                    }
+                    Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
+                    closed => {
+                        let (code, reason) = match closed {
+                            Some(RelayEvent::Closed { code, reason }) => (code, reason),
+                            _ => (1006, "connection closed".to_owned()),
+                        };
+                        if !retry_for(code).allows(joined) {
+                            return Err(close_message(code, &reason));
+                        }
+                        let since = *dropped_at.get_or_insert_with(Instant::now);
+                        eprintln!("connection to the relay lost ({code} {reason}); reconnecting ...");
+                        conn = reconnect(&relay, &room, role, &roots, since)
+                            .await
+                            .map_err(|e| format!("{e} (last close: {})", close_message(code, &reason)))?;
+                    }
+                }
+            }
         }
     }
 }
@@ -365,6 +400,32 @@ fn describe(m: &Manifest) -> String {
         m.guest_group.as_deref().unwrap_or("none"),
         m.purpose
     )
+}
+
+/// Whether the person (or the script, through `--code` or `--yes`) says both sides show
+/// the same verification code. Nothing is proposed, accepted or blinded before.
+fn codes_match(args: &Args, shown: &str) -> Result<bool, String> {
+    let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    if let Some(told) = &args.code {
+        if digits(told) == digits(shown) {
+            return Ok(true);
+        }
+        eprintln!(
+            "the verification code here is {shown}, not the {told} you were given: someone may sit between you and \
+             your partner. Start again with a new invite link."
+        );
+        return Ok(false);
+    }
+    if args.yes {
+        return Ok(true);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err("cannot ask whether the verification codes match (standard input is not a terminal): pass \
+                    --code NNNNNN with the code your partner sees, or --yes if you trust the channel the invite \
+                    link travelled on"
+            .into());
+    }
+    ask(&format!("does your partner see the code {shown} too?"))
 }
 
 fn ask(question: &str) -> Result<bool, String> {

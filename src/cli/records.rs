@@ -1,6 +1,7 @@
 //! Reading a customer file into the records a native party blinds, and writing its
 //! matched rows back out, through the core's [`crate::loader`].
 
+use crate::export::AudienceFormat;
 use crate::loader::{LoadOptions, Loaded, Loader, RowPicker, SuppressionLoader};
 use crate::normalize::Preset;
 use crate::psi::OwnSet;
@@ -17,7 +18,7 @@ pub struct LoadedFile {
     set: OwnSet,
     report: QualityReport,
     file: PathBuf,
-    sheet: Option<String>,
+    options: LoadOptions,
 }
 
 /// Streams `path` into `push` in 1 MiB reads.
@@ -64,7 +65,7 @@ pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
 /// # Errors
 /// As [`read`], and when no record is usable.
 pub fn load(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&Path>) -> Result<LoadedFile, String> {
-    let sheet = options.sheet.clone();
+    let kept = options.clone();
     let loaded = read(file, preset, options, suppress, true)?;
     if loaded.set.is_empty() {
         return Err(format!(
@@ -73,7 +74,7 @@ pub fn load(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
             loaded.report.rows
         ));
     }
-    Ok(LoadedFile { set: loaded.set, report: loaded.report, file: file.to_path_buf(), sheet })
+    Ok(LoadedFile { set: loaded.set, report: loaded.report, file: file.to_path_buf(), options: kept })
 }
 
 impl LoadedFile {
@@ -100,14 +101,14 @@ impl LoadedFile {
     }
 
     /// Writes the header (if any) and the rows numbered in `rows` (ascending) to `path`
-    /// as CSV. Returns how many data rows were written.
+    /// as CSV in `format`. Returns how many data rows were written.
     ///
     /// # Errors
     /// A message if the file cannot be read again or the output written.
-    pub fn write_rows(&self, path: &Path, rows: &[u32]) -> Result<usize, String> {
+    pub fn write_rows(&self, path: &Path, rows: &[u32], format: AudienceFormat) -> Result<usize, String> {
         let out = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut out = io::BufWriter::new(out);
-        let mut picker = RowPicker::new(rows.to_vec(), self.sheet.clone());
+        let mut picker = RowPicker::new(rows.to_vec(), self.options.clone(), format);
         let mut write_err = None;
         stream(&self.file, |c| {
             picker.push(c)?;

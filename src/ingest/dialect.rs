@@ -78,6 +78,56 @@ fn mode_of(counts: &[usize]) -> Option<(usize, f64)> {
     best.map(|(mode, n)| (mode, n as f64 / counts.len() as f64))
 }
 
+/// The delimiter an Excel `sep=;` first line names (`sep=,`, `"sep=;"`, `SEP=\t` too),
+/// if the text starts with one.
+pub fn sep_directive(text: &str) -> Option<u8> {
+    let line = text.trim_start_matches('\u{feff}').split(['\n', '\r']).next()?;
+    let line = line.trim_end_matches([' ']);
+    let line = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')).unwrap_or(line);
+    let rest = line.get(..4).filter(|p| p.eq_ignore_ascii_case("sep=")).map(|_| &line[4..])?;
+    match rest.as_bytes() {
+        [d] if !d.is_ascii_alphanumeric() && *d != b'"' => Some(*d),
+        _ => None,
+    }
+}
+
+/// The text after its first line when `skip` (to sniff a delimiter without the `sep=` line).
+pub fn after_sep_line(text: &str, skip: bool) -> &str {
+    if !skip {
+        return text;
+    }
+    match text.find('\n') {
+        Some(i) => &text[i + 1..],
+        None => "",
+    }
+}
+
+/// How many of the first rows are title lines above the table ("Loyalty members export",
+/// "Generated 2024-03-01 ..."), at most `max`: rows at the top that fill at most half the
+/// table's width, hold no identifier and no known column name, and are followed by a
+/// fuller row. A table of one column has no title lines to tell apart.
+pub fn title_rows(rows: &[&[String]], max: usize) -> usize {
+    let filled = |r: &[String]| r.iter().filter(|f| !f.trim().is_empty()).count();
+    let width = rows.iter().map(|r| filled(r)).max().unwrap_or(0);
+    if width < 2 {
+        return 0;
+    }
+    let is_title = |r: &[String]| {
+        filled(r) * 2 <= width
+            && !r.iter().any(|f| looks_identifier(f))
+            && !r.iter().any(|f| {
+                header_role(f).is_some_and(|(role, _)| role.is_identifier() || role == super::ColumnRole::Postal)
+            })
+    };
+    let n = rows.iter().take(max).take_while(|r| is_title(r)).count();
+    // Only titles above something fuller: a sparse table is not all titles.
+    if n < rows.len() && n > 0 {
+        n
+    } else {
+        0
+    }
+}
+
 /// Whether the first of `rows` is a header. A value that looks like an email, phone, hash
 /// or MAID says no; a known column name says yes; a number says no; otherwise a first row
 /// above a column whose values mostly have digits where its own cell has none says yes.
@@ -121,6 +171,41 @@ mod tests {
         assert_eq!(sniff_delimiter("a\tb\n\"x,y\"\t2\n", true), b'\t');
         assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n4|5", false), b'|');
         assert_eq!(sniff_delimiter("email\nx@y.z\n", true), b',');
+    }
+
+    #[test]
+    fn sep_lines() {
+        assert_eq!(sep_directive("sep=;\r\na;b\n"), Some(b';'));
+        assert_eq!(sep_directive("\u{feff}SEP=|\n"), Some(b'|'));
+        assert_eq!(sep_directive("\"sep=,\"\n"), Some(b','));
+        assert_eq!(sep_directive("sep=\t\n"), Some(b'\t'));
+        assert_eq!(sep_directive("sep;email\n"), None);
+        assert_eq!(sep_directive("separator,email\n"), None);
+        assert_eq!(sep_directive("sep=ab\n"), None);
+        assert_eq!(after_sep_line("sep=;\r\na;b\n", true), "a;b\n");
+    }
+
+    #[test]
+    fn titles() {
+        let rows = |v: &[&[&str]]| -> Vec<Vec<String>> {
+            v.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+        };
+        let t = |v: &[Vec<String>]| title_rows(&v.iter().map(Vec::as_slice).collect::<Vec<_>>(), 10);
+        let r = rows(&[
+            &["Loyalty members export"],
+            &["Generated 2024-03-01 09:00", ""],
+            &["email", "phone", "plz"],
+            &["a@b.de", "030 123456", "10115"],
+        ]);
+        assert_eq!(t(&r), 2);
+        let r = rows(&[&["email", "phone", "plz"], &["a@b.de", "030 123456", "10115"]]);
+        assert_eq!(t(&r), 0);
+        // A sparse first record with an identifier is data.
+        let r = rows(&[&["a@b.de", "", ""], &["c@d.de", "030 123456", "10115"]]);
+        assert_eq!(t(&r), 0);
+        // One column: nothing to compare with.
+        let r = rows(&[&["Members"], &["email"], &["a@b.de"]]);
+        assert_eq!(t(&r), 0);
     }
 
     #[test]

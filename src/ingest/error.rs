@@ -75,6 +75,13 @@ pub enum IngestError {
         /// The role given.
         role: String,
     },
+    /// The chosen header row is not among the rows read before the data starts.
+    HeaderRowNotFound {
+        /// The row asked for (1-based).
+        row: u64,
+        /// The last row number that could be the header.
+        last: u64,
+    },
     /// `push` or `finish` was called after `finish`.
     Finished,
 }
@@ -111,6 +118,9 @@ impl core::fmt::Display for IngestError {
             ),
             IngestError::UnknownColumn { name } => write!(f, "the file has no column named {name:?}"),
             IngestError::UnknownRole { role } => write!(f, "unknown column role {role:?}"),
+            IngestError::HeaderRowNotFound { row, last } => {
+                write!(f, "row {row} cannot be the header: the header must be one of rows 1 to {last}")
+            }
             IngestError::Finished => f.write_str("the input was already finished"),
         }
     }

@@ -6,6 +6,7 @@
 //! plain values hashed on the other side. Names come from a full-name column, or from
 //! first and last name joined by a space.
 
+use super::numeric::{read_numeric, NumericCell, SCIENTIFIC};
 use super::roles::ColumnRole;
 use super::IngestError;
 use crate::normalize::{Kind, NormalizeError};
@@ -101,6 +102,20 @@ pub struct KeyCheck {
     pub status: KeyStatus,
     /// For a phone: it had no country code, so the row's or the default country was assumed.
     pub assumed_country: bool,
+    /// Something about how the cell was written that the owner should know (one note per
+    /// cell: a short US ZIP written as a decimal is noted as short).
+    pub note: Option<CellNote>,
+}
+
+/// How a numeric identifier cell was written, when a tool rewrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellNote {
+    /// An integer written as a decimal (`447700900123.0`), read as its integer digits.
+    DecimalInteger,
+    /// Scientific notation (`4.477E+11`), refused.
+    Scientific,
+    /// A four-digit postal code in a US row: a leading zero was probably dropped.
+    ShortUsZip,
 }
 
 /// A row's record and the outcome for each identifier cell.
@@ -191,15 +206,38 @@ impl<D: Digester> RecordExtractor<D> {
         let mut keys = Vec::new();
         let mut checks = Vec::with_capacity(self.sources.len() + 1);
         for s in &self.sources {
-            let raw = cell(s.column);
+            let mut raw = cell(s.column);
+            let mut note = None;
+            if matches!(s.kind, Kind::Phone | Kind::Postal) {
+                match read_numeric(raw) {
+                    NumericCell::AsWritten(_) => {}
+                    NumericCell::IntegerOfDecimal(digits) => {
+                        raw = digits;
+                        note = Some(CellNote::DecimalInteger);
+                    }
+                    NumericCell::Scientific => {
+                        let status = KeyStatus::Invalid(NormalizeError::Invalid(SCIENTIFIC));
+                        let note = Some(CellNote::Scientific);
+                        checks.push(KeyCheck { key: s.key, column: s.column, status, assumed_country: false, note });
+                        continue;
+                    }
+                }
+                if s.kind == Kind::Postal
+                    && country == Some("US")
+                    && raw.len() == 4
+                    && raw.bytes().all(|b| b.is_ascii_digit())
+                {
+                    note = Some(CellNote::ShortUsZip);
+                }
+            }
             let assumed_country =
                 s.kind == Kind::Phone && !raw.is_empty() && !raw.starts_with('+') && !raw.starts_with("00");
             let status = self.check(s.key, s.kind, raw, country, &mut keys);
-            checks.push(KeyCheck { key: s.key, column: s.column, status, assumed_country });
+            checks.push(KeyCheck { key: s.key, column: s.column, status, assumed_country, note });
         }
         if let Some((column, name)) = self.name(fields) {
             let status = self.check(MatchKey::Name, Kind::Name, &name, country, &mut keys);
-            checks.push(KeyCheck { key: MatchKey::Name, column, status, assumed_country: false });
+            checks.push(KeyCheck { key: MatchKey::Name, column, status, assumed_country: false, note: None });
         }
         let group = self.group.map(cell).filter(|g| !g.is_empty()).map(str::to_owned);
         Extracted { record: Record { keys, group }, checks }

@@ -2,10 +2,12 @@
 //!
 //! A header name is compared after folding case and accents and dropping everything but
 //! letters and digits (`E-Mail`, `e_mail` and `EMAIL` are all `email`), against names in
-//! English, German, French, Spanish and Dutch. Sampled values are tested for the shape of
-//! an email, a phone number, a SHA-256 digest, a MAID, a postal code or a country code.
-//! The two are combined into one role with a confidence in `0.0..=1.0`; the caller shows
-//! the guess and lets the user override it.
+//! English, German, French, Spanish, Dutch, Italian and Portuguese, and against words that
+//! name ids, dates, amounts and other attributes (`Kunde`, `Order number`, `Montant`).
+//! Sampled values are tested for the shape of an email, a phone number, a SHA-256 digest,
+//! a MAID, a postal code or a country code, and for what ids, dates, amounts and flags
+//! look like. The two are combined into one role with a confidence in `0.0..=1.0` and the
+//! evidence in words; the caller shows the guess and lets the user override it.
 
 mod header;
 mod shape;
@@ -15,7 +17,7 @@ pub use shape::{looks_email, looks_identifier, looks_maid, looks_phone, looks_sh
 
 use super::IngestError;
 use serde::{Deserialize, Serialize};
-use shape::{value_shape, Shape};
+use shape::{analyse, Shape, Values};
 
 /// What a column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -114,6 +116,10 @@ pub struct ColumnGuess {
     /// How sure the guess is, `0.0..=1.0` (1.0 for a role the user chose).
     #[serde(serialize_with = "serialize_confidence")]
     pub confidence: f32,
+    /// Why the column was or was not taken as an identifier, in words (the header name
+    /// it matched, the share of sampled values with an identifier's shape, what else the
+    /// values look like).
+    pub evidence: String,
 }
 
 /// Writes a confidence with two decimals (`0.98`, not `0.97999996`).
@@ -126,52 +132,176 @@ pub fn serialize_confidence<S: serde::Serializer>(c: &f32, s: S) -> Result<S::Ok
 
 /// Guesses the role of each column from its name (if the file has a header) and from
 /// `sample`, the first data rows.
+///
+/// A role that makes a column a match key (or qualifies one: postal, country, names) comes
+/// from a recognised header name. Without one, only values that cannot be anything else
+/// make an identifier: email addresses, SHA-256 digests, and phone numbers written as
+/// phone numbers (`+44 ...`, `(212) 555-0199`). Plain digit strings, prefixed ids
+/// (`G0`, `G1`), UUIDs, dates, amounts and flags stay attributes, since customer and order
+/// numbers look the same as phones or postal codes.
 pub fn guess_roles(names: &[String], has_header: bool, sample: &[Vec<String>]) -> Vec<ColumnGuess> {
     names
         .iter()
         .enumerate()
         .map(|(c, name)| {
             let header = if has_header { header_role(name) } else { None };
-            let values = value_shape(sample.iter().filter_map(|r| r.get(c)).map(String::as_str));
-            let (role, confidence) = combine(header, values);
-            ColumnGuess { name: name.clone(), role, confidence }
+            let values = analyse(sample.iter().filter_map(|r| r.get(c)).map(String::as_str));
+            let (role, confidence, evidence) = combine(name, has_header, header, &values);
+            ColumnGuess { name: name.clone(), role, confidence, evidence }
         })
         .collect()
 }
 
-/// Reconciles the header's suggestion with the values' shape.
-fn combine(header: Option<(ColumnRole, f32)>, values: Option<(Option<Shape>, f32)>) -> (ColumnRole, f32) {
-    let (shape, share) = match values {
-        Some((Some(s), share)) if share >= 0.6 => (Some(s), share),
-        Some(_) => (None, 0.0),
-        // No values to judge by: the header alone decides.
-        None => return header.unwrap_or((ColumnRole::Ignore, 0.5)),
+fn percent(share: f32) -> u32 {
+    (share * 100.0).round() as u32
+}
+
+/// Reconciles the header's suggestion with the values.
+fn combine(name: &str, has_header: bool, header: Option<(ColumnRole, f32)>, v: &Values) -> (ColumnRole, f32, String) {
+    let named = |how: &str| format!("header \u{201c}{name}\u{201d} {how}");
+    let sampled = |share: f32, what: &str| format!("{}% of {} sampled values {what}", percent(share), v.total);
+    let Some((shape, share)) = v.shape.filter(|(_, share)| *share >= 0.6 && v.total > 0) else {
+        return match header {
+            Some((role, c)) if v.total == 0 => {
+                (role, c, named(&format!("is a known {} column name; no values to check", role.as_str())))
+            }
+            None if v.total == 0 => (ColumnRole::Ignore, 0.5, "no known header and no values".to_owned()),
+            Some((role, c)) => header_only(name, role, c, v),
+            None => (ColumnRole::Attribute, 0.5, unknown(has_header, v, None)),
+        };
     };
     match (header, shape) {
         // Hashed values: the header says which identifier they are hashes of.
-        (Some((ColumnRole::Phone | ColumnRole::PhoneSha256, c)), Some(Shape::Hash)) => {
-            (ColumnRole::PhoneSha256, c.max(share * 0.95))
+        (Some((ColumnRole::Phone | ColumnRole::PhoneSha256, c)), Shape::Hash) => (
+            ColumnRole::PhoneSha256,
+            c.max(share * 0.95),
+            format!("{}; {}", named("names a phone column"), sampled(share, "are SHA-256 digests")),
+        ),
+        (Some((role, c)), Shape::Hash) if role != ColumnRole::Attribute => (
+            ColumnRole::EmailSha256,
+            c.max(share * 0.9),
+            format!(
+                "{}; {} (read as hashed emails)",
+                named(&format!("suggests {}", role.as_str())),
+                sampled(share, "are SHA-256 digests")
+            ),
+        ),
+        (None, Shape::Hash) => (
+            ColumnRole::EmailSha256,
+            0.4 + 0.4 * share,
+            format!(
+                "{}; {} (read as hashed emails; choose phone_sha256 if they are phones)",
+                no_header(has_header),
+                sampled(share, "are SHA-256 digests")
+            ),
+        ),
+        (Some((role, c)), s) if agrees(role, s) => (
+            role,
+            (c + 0.1 * share).min(0.99),
+            format!(
+                "{}; {}",
+                named(&format!("is a known {} column name", role.as_str())),
+                sampled(share, &format!("look like {}", role_words(role, s)))
+            ),
+        ),
+        // Unmistakable values win over a header that says something else.
+        (Some((role, _)), Shape::Email) => (
+            ColumnRole::Email,
+            0.6 * share,
+            format!("{}, but {}", named(&format!("suggests {}", role.as_str())), sampled(share, "are email addresses")),
+        ),
+        (Some((role, c)), _) => header_only(name, role, c, v),
+        (None, Shape::Email) => (
+            ColumnRole::Email,
+            0.5 + 0.45 * share,
+            format!("{}; {}", no_header(has_header), sampled(share, "are email addresses")),
+        ),
+        (None, Shape::Phone) if v.formatted_phone >= 0.6 => (
+            ColumnRole::Phone,
+            0.4 + 0.4 * v.formatted_phone,
+            format!(
+                "{}; {}",
+                no_header(has_header),
+                sampled(v.formatted_phone, "are written as phone numbers (a + or 00 prefix, or digit groups)")
+            ),
+        ),
+        (None, s) => (ColumnRole::Attribute, 0.5, unknown(has_header, v, Some(s))),
+    }
+}
+
+/// The header decides; the values did not confirm it.
+fn header_only(name: &str, role: ColumnRole, c: f32, v: &Values) -> (ColumnRole, f32, String) {
+    let named = format!("header \u{201c}{name}\u{201d}");
+    if role == ColumnRole::Attribute {
+        let why = v.hint.map(|h| format!("; {}", h.describe())).unwrap_or_default();
+        return (role, c, format!("{named} names an id, date, amount or other attribute, not an identifier{why}"));
+    }
+    if has_shape(role) {
+        let seen = match v.shape {
+            Some((s, share)) => format!("{}% look like {}", percent(share), shape_words(s)),
+            None => "none has a recognisable shape".to_owned(),
+        };
+        if c < 0.75 {
+            // Only a substring matched ("Telefonkosten"): not enough against the values.
+            return (
+                ColumnRole::Attribute,
+                0.5,
+                format!(
+                    "{named} only contains a {} column name and its values do not look like one ({seen})",
+                    role.as_str()
+                ),
+            );
         }
-        (Some((_, c)), Some(Shape::Hash)) => (ColumnRole::EmailSha256, c.max(share * 0.9)),
-        (None, Some(Shape::Hash)) => (ColumnRole::EmailSha256, 0.4 + 0.4 * share),
-        (Some((role, c)), Some(s)) if agrees(role, s) => (role, (c + 0.1 * share).min(0.99)),
-        // Header and values disagree: unmistakable values win, else the header does.
-        (Some(_), Some(s @ (Shape::Email | Shape::Maid))) => (shape_role(s), 0.6 * share),
-        (Some((role, c)), None) if has_shape(role) => {
-            // The header says email, phone or MAID but few values look like one.
-            (role, c * 0.6)
-        }
-        (Some((role, c)), None) => (role, c),
-        (Some((role, c)), _) => (role, c * 0.8),
-        (None, Some(s)) => {
-            let (base, span) = match s {
-                Shape::Email | Shape::Maid => (0.5, 0.45),
-                Shape::Phone => (0.4, 0.4),
-                _ => (0.3, 0.3),
-            };
-            (shape_role(s), base + span * share)
-        }
-        (None, None) => (ColumnRole::Attribute, 0.5),
+        return (
+            role,
+            c * 0.6,
+            format!(
+                "{named} is a known {} column name, but of {} sampled values {seen}; check it",
+                role.as_str(),
+                v.total
+            ),
+        );
+    }
+    (role, c, format!("{named} is a known {} column name", role.as_str()))
+}
+
+fn no_header(has_header: bool) -> &'static str {
+    if has_header {
+        "no known header"
+    } else {
+        "no header row"
+    }
+}
+
+/// Why a column without a known header is not an identifier.
+fn unknown(has_header: bool, v: &Values, shape: Option<Shape>) -> String {
+    let why = match (v.hint, shape) {
+        (Some(h), _) => h.describe().to_owned(),
+        (None, Some(Shape::Postal)) => "values look like postal codes, but ids look the same; a postal column is taken only from its header (zip, PLZ, code postal, ...)".to_owned(),
+        (None, Some(Shape::Country)) => "values are two-letter codes; a country column is taken only from its header".to_owned(),
+        (None, Some(Shape::Phone)) => "values are digits without a phone's prefix or grouping; a phone column with plain digits is taken only from its header".to_owned(),
+        (None, Some(s)) => format!("values look like {}", shape_words(s)),
+        (None, None) => "values have no identifier's shape".to_owned(),
+    };
+    format!("{}; {why}; not an identifier unless you choose a role", no_header(has_header))
+}
+
+/// What values agreeing with `role` look like (a ZIP+4 has a phone's shape, but is a ZIP).
+fn role_words(role: ColumnRole, s: Shape) -> &'static str {
+    match role {
+        ColumnRole::Postal => "postal codes",
+        _ => shape_words(s),
+    }
+}
+
+fn shape_words(s: Shape) -> &'static str {
+    match s {
+        Shape::Email => "email addresses",
+        Shape::Phone => "phone numbers",
+        Shape::Hash => "SHA-256 digests",
+        Shape::Maid => "UUIDs",
+        Shape::Postal => "postal codes",
+        Shape::Country => "country codes",
     }
 }
 
@@ -194,17 +324,6 @@ fn agrees(role: ColumnRole, shape: Shape) -> bool {
     )
 }
 
-fn shape_role(shape: Shape) -> ColumnRole {
-    match shape {
-        Shape::Email => ColumnRole::Email,
-        Shape::Phone => ColumnRole::Phone,
-        Shape::Hash => ColumnRole::EmailSha256,
-        Shape::Maid => ColumnRole::Maid,
-        Shape::Postal => ColumnRole::Postal,
-        Shape::Country => ColumnRole::Country,
-    }
-}
-
 /// Applies user choices `name=role,name=role` to `columns` (confidence 1.0). A column is
 /// named by its header exactly, by its folded header (`e-mail` finds `E-Mail`), or by its
 /// 1-based number.
@@ -219,6 +338,7 @@ pub fn apply_overrides(columns: &mut [ColumnGuess], spec: &str) -> Result<(), In
         let index = find_column(columns, name).ok_or_else(|| IngestError::UnknownColumn { name: name.to_owned() })?;
         columns[index].role = role;
         columns[index].confidence = 1.0;
+        columns[index].evidence = "chosen by the user".to_owned();
     }
     Ok(())
 }
@@ -242,7 +362,12 @@ mod tests {
     fn overrides() {
         let mut cols: Vec<ColumnGuess> = ["E-Mail", "x"]
             .iter()
-            .map(|n| ColumnGuess { name: n.to_string(), role: ColumnRole::Attribute, confidence: 0.5 })
+            .map(|n| ColumnGuess {
+                name: n.to_string(),
+                role: ColumnRole::Attribute,
+                confidence: 0.5,
+                evidence: String::new(),
+            })
             .collect();
         assert_eq!(apply_overrides(&mut cols, "e-mail=email_sha256, 2=phone"), Ok(()));
         assert_eq!(cols[0].role, ColumnRole::EmailSha256);

@@ -7,12 +7,14 @@
 use super::binary::FileFormat;
 use super::reader::Row;
 use super::IngestError;
-use calamine::{Data, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{Data, Ods, Range, Reader, StyleRange, Xls, Xlsx};
 use std::io::Cursor;
 
 /// One sheet's cells, handed out row by row.
 pub struct SheetRows {
     range: Range<Data>,
+    /// The cells' number formats (`.xlsx` only; empty for `.xls` and `.ods`).
+    styles: StyleRange,
     next: usize,
     first_row: u64,
 }
@@ -20,21 +22,93 @@ pub struct SheetRows {
 impl SheetRows {
     /// The next row with its sheet row number (1-based, as the spreadsheet shows it).
     /// Cells are rendered as text: whole numbers without a decimal point (phones stored
-    /// as numbers stay digits), errors such as `#N/A` as their code.
+    /// as numbers stay digits), a number under a zero-padded format as Excel shows it
+    /// (`2100` under `00000` is `02100`), errors such as `#N/A` as their code.
     pub fn next_row(&mut self) -> Option<Row> {
         let row = self.range.rows().nth(self.next)?;
+        let (r0, c0) = self.range.start().unwrap_or((0, 0));
+        let abs_row = r0 + self.next as u32;
         let number = self.first_row + self.next as u64;
         self.next += 1;
-        Some(Row { number, fields: row.iter().map(cell_text).collect() })
+        let fields = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let format = match cell {
+                    Data::Float(_) | Data::Int(_) => self
+                        .styles
+                        .get((abs_row, c0 + c as u32))
+                        .and_then(|s| s.number_format.as_ref())
+                        .map(|f| f.format_code.as_str()),
+                    _ => None,
+                };
+                cell_text(cell, format)
+            })
+            .collect();
+        Some(Row { number, fields })
     }
 }
 
-fn cell_text(cell: &Data) -> String {
-    match cell {
+fn cell_text(cell: &Data, format: Option<&str>) -> String {
+    let whole = match cell {
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(*f as i64),
+        Data::Int(i) => Some(*i),
+        _ => None,
+    };
+    match whole {
+        Some(n) => format.and_then(|code| zero_padded(n, code)).unwrap_or_else(|| n.to_string()),
         // Excel stores every number as a float; 4915112345678 must not become 4.9e12.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        other => other.to_string(),
+        None => cell.to_string(),
     }
+}
+
+/// A whole number as a format of `0` placeholders and literals shows it: `00000` pads
+/// ZIP codes (`2100` → `02100`), `00000-0000` shows ZIP+4, `"+"0` a phone's plus.
+/// `None` for any other format (`General`, `#,##0`, dates, decimals): the digits then
+/// stay as they are, with no separators.
+pub fn zero_padded(n: i64, code: &str) -> Option<String> {
+    if n < 0 {
+        return None;
+    }
+    // The first section formats positive numbers (`pos;neg;zero;text`).
+    let section = code.split(';').next()?;
+    let mut parts: Vec<Result<char, String>> = Vec::new(); // Ok('0') placeholder, Err(literal)
+    let mut chars = section.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '0' => parts.push(Ok('0')),
+            '"' => {
+                let lit: String = chars.by_ref().take_while(|&c| c != '"').collect();
+                parts.push(Err(lit));
+            }
+            '\\' => parts.push(Err(chars.next()?.to_string())),
+            '-' | ' ' | '(' | ')' | '/' | '+' | ':' => parts.push(Err(c.to_string())),
+            // Anything else (#, ?, ., ',', %, E, @, colours, conditions, date letters) is
+            // beyond a zero-padded code.
+            _ => return None,
+        }
+    }
+    let slots = parts.iter().filter(|p| p.is_ok()).count();
+    if slots == 0 {
+        return None;
+    }
+    let digits = format!("{n:0slots$}");
+    // Fill placeholders right to left; extra digits go to the leftmost one, as Excel does.
+    let extra = digits.len() - slots;
+    let mut out = String::with_capacity(digits.len() + section.len());
+    let mut next = 0;
+    for p in &parts {
+        match p {
+            Ok(_) => {
+                let take = if next == 0 { extra + 1 } else { 1 };
+                let start = if next == 0 { 0 } else { extra + next };
+                out.push_str(&digits[start..start + take]);
+                next += 1;
+            }
+            Err(lit) => out.push_str(lit),
+        }
+    }
+    Some(out)
 }
 
 /// An opened workbook's sheet names, the chosen sheet, and its rows.
@@ -90,10 +164,13 @@ where
             IngestError::NoSuchSheet { available: sheets }
         });
     };
-    let range = wb.worksheet_range(&name).map_err(err)?;
+    let range = wb.worksheet_range(&name).map_err(&err)?;
+    // Number formats say how Excel shows a number (zero-padded ZIP codes); only the
+    // `.xlsx` reader has them, the others give an empty range.
+    let styles = wb.worksheet_style(&name).map_err(&err)?;
     // Rows above the first used cell are empty; numbering starts at the used area.
     let first_row = range.start().map_or(1, |(r, _)| u64::from(r) + 1);
-    Ok(Workbook { sheets, sheet: name, rows: SheetRows { range, next: 0, first_row } })
+    Ok(Workbook { sheets, sheet: name, rows: SheetRows { range, styles, next: 0, first_row } })
 }
 
 // calamine's errors can quote cell text, so only their category is passed on.
@@ -127,5 +204,29 @@ fn xls_reason(e: &calamine::XlsError) -> &'static str {
         E::Io(_) | E::Cfb(_) => "the file is truncated or damaged (or not an Excel workbook)",
         E::Password => "the workbook is password-protected",
         _ => "the workbook's records are malformed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zero_padded;
+
+    #[test]
+    fn zero_padded_formats() {
+        assert_eq!(zero_padded(2100, "00000").as_deref(), Some("02100"));
+        assert_eq!(zero_padded(94016, "00000").as_deref(), Some("94016"));
+        assert_eq!(zero_padded(123456, "00000").as_deref(), Some("123456"));
+        assert_eq!(zero_padded(21001234, "00000-0000").as_deref(), Some("02100-1234"));
+        assert_eq!(zero_padded(78051120, "000-00-0000").as_deref(), Some("078-05-1120"));
+        assert_eq!(zero_padded(447700900123, "\"+\"0").as_deref(), Some("+447700900123"));
+        assert_eq!(zero_padded(447700900123, "\\+0").as_deref(), Some("+447700900123"));
+        assert_eq!(zero_padded(5, "0").as_deref(), Some("5"));
+        assert_eq!(zero_padded(2100, "00000;[Red]-00000").as_deref(), Some("02100"));
+        assert_eq!(zero_padded(2100, "General"), None);
+        assert_eq!(zero_padded(2100, "#,##0"), None);
+        assert_eq!(zero_padded(2100, "0.00"), None);
+        assert_eq!(zero_padded(2100, "@"), None);
+        assert_eq!(zero_padded(45000, "yyyy-mm-dd"), None);
+        assert_eq!(zero_padded(-5, "00000"), None);
     }
 }

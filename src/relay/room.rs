@@ -196,7 +196,7 @@ impl Registry {
     ///
     /// # Errors
     /// A [`Refusal`]: used invite (4010), room full (4001), guest with no room (4004), too
-    /// many rooms (4029).
+    /// many rooms (4503).
     pub(crate) fn join(&self, id: &str, role: Role, side: Side) -> (Result<Arc<Room>, Refusal>, Vec<Ended>) {
         let now = Instant::now();
         let mut inner = self.inner();

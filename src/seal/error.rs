@@ -38,6 +38,13 @@ pub enum SealError {
     HelloNotAuthentic,
     /// Both hellos claim the same role (two hosts or two guests).
     SameRole,
+    /// The partner's hello arrived before its commitment (a hello is sent only in reply
+    /// to the other side's commit).
+    HelloBeforeCommit,
+    /// The partner's hello is not the one it committed to: someone altered the handshake.
+    CommitMismatch,
+    /// The partner sent a second, different commitment in the same handshake.
+    CommitChanged,
     /// The peer's ephemeral key is not a canonical, non-identity ristretto255 point.
     InvalidKey,
     /// A data frame's counter is below the next expected one: it was already received.
@@ -84,6 +91,11 @@ impl fmt::Display for SealError {
             }
             Self::HelloNotAuthentic => f.write_str("the partner's hello was not made with this invite"),
             Self::SameRole => f.write_str("both sides claim the same role (two hosts or two guests)"),
+            Self::HelloBeforeCommit => f.write_str("the partner's hello came before its commitment"),
+            Self::CommitMismatch => {
+                f.write_str("the partner's hello does not match its commitment: someone altered the handshake")
+            }
+            Self::CommitChanged => f.write_str("the partner changed its commitment during the handshake"),
             Self::InvalidKey => f.write_str("the partner's handshake key is not a valid group element"),
             Self::Replayed { expected, found } => write!(f, "replayed frame: counter {found}, expected {expected}"),
             Self::OutOfOrder { expected, found } => {

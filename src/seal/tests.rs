@@ -5,9 +5,36 @@
 use super::*;
 
 fn pair_with(host_invite: &Invite, guest_invite: &Invite) -> Result<(Channel, Channel), SealError> {
-    let (h, h_hello) = Handshake::start(host_invite, Role::Host)?;
-    let (g, g_hello) = Handshake::start(guest_invite, Role::Guest)?;
+    let (mut h, h_commit) = Handshake::start(host_invite, Role::Host)?;
+    let (mut g, g_commit) = Handshake::start(guest_invite, Role::Guest)?;
+    let h_hello = h.receive_commit(&g_commit)?;
+    let g_hello = g.receive_commit(&h_commit)?;
     Ok((h.finish(&g_hello)?, g.finish(&h_hello)?))
+}
+
+/// A started handshake that already holds the partner's commit, and the partner's hello.
+fn ready(inv: &Invite, role: Role) -> (Handshake, Vec<u8>) {
+    let (mut me, my_commit) = Handshake::start(inv, role).unwrap();
+    let (mut peer, peer_commit) = Handshake::start(inv, role.peer()).unwrap();
+    me.receive_commit(&peer_commit).unwrap();
+    let peer_hello = peer.receive_commit(&my_commit).unwrap();
+    (me, peer_hello)
+}
+
+/// A well-tagged handshake frame made by someone holding the invite.
+fn tagged(secret: &[u8; 32], mut body: Vec<u8>) -> Vec<u8> {
+    let mut mac = handshake_test_mac(secret);
+    hkdf::hmac::Mac::update(&mut mac, &body);
+    body.extend_from_slice(&hkdf::hmac::Mac::finalize(mac).into_bytes());
+    body
+}
+
+/// The commit frame for `hello`, made by someone holding the invite.
+fn commit_for(secret: &[u8; 32], hello: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut body = vec![KIND_COMMIT, VERSION, hello[2]];
+    body.extend_from_slice(&sha2::Sha256::new().chain_update(b"cleanmatch-v1 commit").chain_update(hello).finalize());
+    tagged(secret, body)
 }
 
 fn pair() -> (Channel, Channel) {
@@ -119,16 +146,35 @@ fn wrong_invite_fails_the_handshake() {
 #[test]
 fn two_hosts_are_refused() {
     let inv = Invite::generate().unwrap();
-    let (h1, _) = Handshake::start(&inv, Role::Host).unwrap();
-    let (_, h2_hello) = Handshake::start(&inv, Role::Host).unwrap();
-    assert_eq!(h1.finish(&h2_hello).err(), Some(SealError::SameRole));
+    let (mut h1, _) = Handshake::start(&inv, Role::Host).unwrap();
+    let (_, h2_commit) = Handshake::start(&inv, Role::Host).unwrap();
+    assert_eq!(h1.receive_commit(&h2_commit).err(), Some(SealError::SameRole));
+}
+
+#[test]
+fn bad_commits_are_refused() {
+    let inv = Invite::generate().unwrap();
+    let (_, g_commit) = Handshake::start(&inv, Role::Guest).unwrap();
+    let host = || Handshake::start(&inv, Role::Host).unwrap().0;
+    assert_eq!(g_commit.len(), COMMIT_LEN);
+    assert_eq!(frame_kind(&g_commit), Some(FrameKind::Commit));
+    assert_eq!(host().receive_commit(&g_commit[..40]).err(), Some(SealError::Truncated { len: 40, min: COMMIT_LEN }));
+    assert_eq!(host().receive_commit(b"").err(), Some(SealError::WrongKind));
+    let mut v = g_commit.clone();
+    v[1] = 9;
+    assert_eq!(host().receive_commit(&v).err(), Some(SealError::UnsupportedVersion { found: 9 }));
+    for byte in 2..g_commit.len() {
+        let mut bad = g_commit.clone();
+        bad[byte] ^= 0x04;
+        assert_eq!(host().receive_commit(&bad).err(), Some(SealError::HelloNotAuthentic), "byte {byte}");
+    }
 }
 
 #[test]
 fn bad_hellos_are_refused() {
     let inv = Invite::generate().unwrap();
-    let (_, g_hello) = Handshake::start(&inv, Role::Guest).unwrap();
-    let host = || Handshake::start(&inv, Role::Host).unwrap().0;
+    let (_, g_hello) = ready(&inv, Role::Host);
+    let host = || ready(&inv, Role::Host).0;
     assert_eq!(host().finish(&g_hello[..40]).err(), Some(SealError::Truncated { len: 40, min: HELLO_LEN }));
     assert_eq!(host().finish(b"").err(), Some(SealError::WrongKind));
     let mut v = g_hello.clone();
@@ -142,19 +188,46 @@ fn bad_hellos_are_refused() {
 }
 
 #[test]
+fn a_hello_is_revealed_only_after_the_partners_commit() {
+    let inv = Invite::generate().unwrap();
+    let (mut h, h_commit) = Handshake::start(&inv, Role::Host).unwrap();
+    let (mut g, g_commit) = Handshake::start(&inv, Role::Guest).unwrap();
+    assert_eq!(h.revealed_hello(), None);
+    assert_eq!(h.commit_frame(), h_commit.as_slice());
+    let h_hello = h.receive_commit(&g_commit).unwrap();
+    assert_eq!(h.revealed_hello(), Some(h_hello.as_slice()));
+    // The same commit again (a resend after a reconnect) gives the same hello.
+    assert_eq!(h.receive_commit(&g_commit).unwrap(), h_hello);
+    // A hello before the commit is refused.
+    let (fresh, _) = Handshake::start(&inv, Role::Guest).unwrap();
+    assert_eq!(fresh.finish(&h_hello).err(), Some(SealError::HelloBeforeCommit));
+    let g_hello = g.receive_commit(&h_commit).unwrap();
+    assert!(h.finish(&g_hello).is_ok());
+}
+
+#[test]
+fn a_changed_commitment_is_refused() {
+    let inv = Invite::generate().unwrap();
+    let (mut h, _) = Handshake::start(&inv, Role::Host).unwrap();
+    let (_, first) = Handshake::start(&inv, Role::Guest).unwrap();
+    let (_, second) = Handshake::start(&inv, Role::Guest).unwrap();
+    h.receive_commit(&first).unwrap();
+    assert_eq!(h.receive_commit(&second).err(), Some(SealError::CommitChanged));
+}
+
+#[test]
 fn identity_and_non_canonical_keys_are_refused_even_with_the_invite() {
-    // Someone holding the invite can make a well-tagged hello with any key: the point
-    // checks must still hold.
+    // Someone holding the invite can make a well-tagged hello (and commit) with any key:
+    // the point checks must still hold.
     let secret = [5u8; 32];
     let inv = Invite::from_secret(secret);
     for key in [[0u8; 32], [0xff; 32]] {
-        let mut hello = vec![KIND_HELLO, VERSION, 1];
-        hello.extend_from_slice(&key);
-        hello.extend_from_slice(&[0u8; 16]);
-        let mut mac = handshake_test_mac(&secret);
-        hkdf::hmac::Mac::update(&mut mac, &hello);
-        hello.extend_from_slice(&hkdf::hmac::Mac::finalize(mac).into_bytes());
-        let (h, _) = Handshake::start(&inv, Role::Host).unwrap();
+        let mut body = vec![KIND_HELLO, VERSION, 1];
+        body.extend_from_slice(&key);
+        body.extend_from_slice(&[0u8; 16]);
+        let hello = tagged(&secret, body);
+        let (mut h, _) = Handshake::start(&inv, Role::Host).unwrap();
+        h.receive_commit(&commit_for(&secret, &hello)).unwrap();
         assert_eq!(h.finish(&hello).err(), Some(SealError::InvalidKey));
     }
 }
@@ -169,10 +242,14 @@ fn handshake_test_mac(secret: &[u8; 32]) -> hkdf::hmac::Hmac<sha2::Sha256> {
 fn a_man_in_the_middle_with_the_invite_gets_different_codes() {
     let inv = Invite::generate().unwrap();
     // Host ↔ attacker (posing as guest) and attacker (posing as host) ↔ guest.
-    let (host, host_hello) = Handshake::start(&inv, Role::Host).unwrap();
-    let (guest, guest_hello) = Handshake::start(&inv, Role::Guest).unwrap();
-    let (m_guest, m_guest_hello) = Handshake::start(&inv, Role::Guest).unwrap();
-    let (m_host, m_host_hello) = Handshake::start(&inv, Role::Host).unwrap();
+    let (mut host, host_commit) = Handshake::start(&inv, Role::Host).unwrap();
+    let (mut guest, guest_commit) = Handshake::start(&inv, Role::Guest).unwrap();
+    let (mut m_guest, m_guest_commit) = Handshake::start(&inv, Role::Guest).unwrap();
+    let (mut m_host, m_host_commit) = Handshake::start(&inv, Role::Host).unwrap();
+    let host_hello = host.receive_commit(&m_guest_commit).unwrap();
+    let guest_hello = guest.receive_commit(&m_host_commit).unwrap();
+    let m_guest_hello = m_guest.receive_commit(&host_commit).unwrap();
+    let m_host_hello = m_host.receive_commit(&guest_commit).unwrap();
     let mut host = host.finish(&m_guest_hello).unwrap();
     let mut guest = guest.finish(&m_host_hello).unwrap();
     let m_to_host = m_guest.finish(&host_hello).unwrap();
@@ -186,11 +263,39 @@ fn a_man_in_the_middle_with_the_invite_gets_different_codes() {
 }
 
 #[test]
+fn an_attacker_cannot_choose_its_hello_after_seeing_the_honest_ones() {
+    // The grinding attack: an attacker with the invite collects both honest hellos, then
+    // searches its own hello (a nonce, no curve arithmetic) until the two pages' codes
+    // agree. Here it has already committed, so any hello other than the committed one —
+    // whatever it was searched for — is refused by the honest side.
+    let secret = [7u8; 32];
+    let inv = Invite::from_secret(secret);
+    let (mut guest, guest_commit) = Handshake::start(&inv, Role::Guest).unwrap();
+    let (mut m_host, m_host_commit) = Handshake::start(&inv, Role::Host).unwrap();
+    guest.receive_commit(&m_host_commit).unwrap();
+    let committed = m_host.receive_commit(&guest_commit).unwrap();
+    // A searched hello: same key, another nonce, validly tagged with the invite.
+    for nonce in 1u8..=16 {
+        let mut body = committed[..NONCE_AT_FOR_TESTS].to_vec();
+        body.extend_from_slice(&[nonce; 16]);
+        let searched = tagged(&secret, body);
+        assert_ne!(searched, committed);
+        let (mut g, _) = Handshake::start(&inv, Role::Guest).unwrap();
+        g.receive_commit(&m_host_commit).unwrap();
+        assert_eq!(g.finish(&searched).err(), Some(SealError::CommitMismatch), "nonce {nonce}");
+    }
+    assert!(guest.finish(&committed).is_ok());
+}
+
+/// Where the nonce starts in a hello (kind, version, role, 32-byte key).
+const NONCE_AT_FOR_TESTS: usize = 3 + 32;
+
+#[test]
 fn frame_kind_without_keys() {
     assert_eq!(frame_kind(b""), None);
     assert_eq!(frame_kind(b"Zxx"), None);
     let inv = Invite::generate().unwrap();
-    let (_, hello) = Handshake::start(&inv, Role::Host).unwrap();
+    let (_, hello) = ready(&inv, Role::Guest);
     assert_eq!(hello.len(), HELLO_LEN);
     assert_eq!(frame_kind(&hello), Some(FrameKind::Hello));
     assert_eq!(frame_counter(&hello), None);

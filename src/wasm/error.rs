@@ -101,6 +101,7 @@ impl From<IngestError> for CoreError {
             IngestError::NoIdentifierColumn => "no-identifier-column",
             IngestError::UnknownColumn { .. } => "unknown-column",
             IngestError::UnknownRole { .. } => "unknown-role",
+            IngestError::HeaderRowNotFound { .. } => "header-row",
             IngestError::Finished => "state",
         };
         CoreError::new(code, &e)

@@ -7,6 +7,7 @@
 
 use super::error::{CoreError, JsResult};
 use crate::ingest::IngestError;
+use crate::export::AudienceFormat;
 use crate::loader::{LoadOptions, Loaded, Loader, RowPicker, SuppressionLoader};
 use crate::normalize::Preset;
 use wasm_bindgen::prelude::*;
@@ -57,7 +58,8 @@ pub struct JsFileIngest {
 impl JsFileIngest {
     /// A reader hashing with `preset`; `columns` overrides guessed roles
     /// (`"NAME=ROLE,…"`, as `cleanmatch inspect --columns`); `group` names the breakdown
-    /// column; `suppression` (finished) removes its identifiers' records.
+    /// column; `suppression` (finished) removes its identifiers' records; `header_row`
+    /// is the header's row number (0: none; absent: detected).
     #[wasm_bindgen(constructor)]
     pub fn new(
         preset_name: &str,
@@ -65,8 +67,9 @@ impl JsFileIngest {
         default_country: Option<String>,
         group: Option<String>,
         suppression: Option<JsSuppressionList>,
+        header_row: Option<u32>,
     ) -> JsResult<JsFileIngest> {
-        let options = LoadOptions { columns, group, default_country, sheet: None };
+        let options = LoadOptions { columns, group, default_country, sheet: None, header_row: header_row.map(u64::from) };
         let list = suppression.and_then(|mut s| s.list.take());
         Ok(JsFileIngest { loader: Some(Loader::new(preset(preset_name)?, options, list)), loaded: None })
     }
@@ -131,10 +134,24 @@ pub struct JsMatchedRows {
 
 #[wasm_bindgen(js_class = MatchedRows)]
 impl JsMatchedRows {
-    /// A picker for the matched row numbers (`Session.matchedRows()`).
+    /// A picker for the matched row numbers (`Session.matchedRows()`), reading the file
+    /// with the `columns`, `default_country` and `header_row` it was read with, writing
+    /// `format` (`plain`, `google`, `google-sha256`, `meta`, `meta-sha256`; default plain).
     #[wasm_bindgen(constructor)]
-    pub fn new(rows: &[u32]) -> JsMatchedRows {
-        JsMatchedRows { picker: RowPicker::new(rows.to_vec(), None) }
+    pub fn new(
+        rows: &[u32],
+        format: Option<String>,
+        columns: Option<String>,
+        default_country: Option<String>,
+        header_row: Option<u32>,
+    ) -> JsResult<JsMatchedRows> {
+        let format = match format.as_deref() {
+            None => AudienceFormat::Plain,
+            Some(name) => AudienceFormat::parse(name)
+                .ok_or_else(|| CoreError::new("unknown-format", "unknown audience format"))?,
+        };
+        let options = LoadOptions { columns, default_country, header_row: header_row.map(u64::from), ..LoadOptions::default() };
+        Ok(JsMatchedRows { picker: RowPicker::new(rows.to_vec(), options, format) })
     }
 
     /// Feeds the next chunk of the same file; returns the CSV bytes produced so far.

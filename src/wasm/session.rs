@@ -243,6 +243,13 @@ impl JsSession {
         serde_json::to_string(&m).map_err(json_error)
     }
 
+    /// Both people compared the verification code and it matched (see the core's
+    /// `Session::confirm_code`): the host's proposal goes out, the guest may accept.
+    #[wasm_bindgen(js_name = confirmCode)]
+    pub fn confirm_code(&mut self) -> JsResult<()> {
+        Ok(self.inner.confirm_code()?)
+    }
+
     /// Host: confirms the guest's tightened manifest.
     pub fn confirm(&mut self) -> JsResult<()> {
         Ok(self.inner.confirm()?)

@@ -15,10 +15,12 @@ pub struct JsFileSniffer {
 
 #[wasm_bindgen(js_class = FileSniffer)]
 impl JsFileSniffer {
-    /// A sniffer with the reader's default options.
+    /// A sniffer with the reader's default options; `header_row` chooses the header's
+    /// row number (0: no header; absent: detected).
     #[wasm_bindgen(constructor)]
-    pub fn new() -> JsFileSniffer {
-        JsFileSniffer { ingest: Ingest::new(IngestOptions::default()) }
+    pub fn new(header_row: Option<u32>) -> JsFileSniffer {
+        let opts = IngestOptions { header_row: header_row.map(u64::from), ..IngestOptions::default() };
+        JsFileSniffer { ingest: Ingest::new(opts) }
     }
 
     /// Feeds the next chunk; returns the sniff as JSON once known (the `Sniff` of
@@ -44,6 +46,6 @@ impl JsFileSniffer {
 
 impl Default for JsFileSniffer {
     fn default() -> Self {
-        JsFileSniffer::new()
+        JsFileSniffer::new(None)
     }
 }

@@ -18,6 +18,7 @@ async function runMatch(hostWorkers, guestWorkers) {
 
   const invite = await host.evaluate(async ([relay, workers]) => {
     const c = await window.cm.createCollaboration({ relay, workers, manifest: { keys: ['email'], k: 50 } });
+    c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
     window.phases = new Set();
     c.on('progress', (p) => { if (p.done <= p.total) window.phases.add(p.phase); });
     c.addDigests({ email: await window.cm.digests(0, 600) }); // rows 0..599
@@ -31,6 +32,7 @@ async function runMatch(hostWorkers, guestWorkers) {
   const guestResult = await guest.evaluate(async ([relay, invite, workers]) => {
     try {
       const c = await window.cm.joinCollaboration({ relay, invite, workers });
+      c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
       c.addDigests({ email: await window.cm.digests(400, 500) }); // rows 400..899: 200 shared
       const { verificationCode } = await c.connected;
       await c.manifest;
@@ -80,6 +82,7 @@ test('host and guest match CSV files added with addFile', async () => {
 
   const invite = await host.evaluate(async ([relay, text]) => {
     const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { preset: 'uid2', keys: ['email'] } });
+    c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
     window.hostResult = (async () => {
       try {
         const quality = await c.addFile(new Blob([text], { type: 'text/csv' }));
@@ -96,6 +99,7 @@ test('host and guest match CSV files added with addFile', async () => {
   const guestResult = await guest.evaluate(async ([relay, invite, text]) => {
     try {
       const c = await window.cm.joinCollaboration({ relay, invite, workers: 1 });
+      c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
       const quality = await c.addFile(new Blob([text], { type: 'text/csv' })); // waits for the proposal
       await c.accept();
       return { ok: true, quality, report: await c.report };
@@ -126,6 +130,7 @@ test('audience mode: a suppression list removes records, each side downloads its
 
   const invite = await host.evaluate(async ([relay, text, optOut]) => {
     const c = await window.cm.createCollaboration({ relay, workers: 2, manifest: { mode: 'audience', keys: ['email'], k: 10 }, local: { minK: 10 } });
+    c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
     window.hostResult = (async () => {
       try {
         const quality = await c.addFile(new Blob([text]), { suppression: new Blob([optOut]) });
@@ -144,6 +149,7 @@ test('audience mode: a suppression list removes records, each side downloads its
   const guestResult = await guest.evaluate(async ([relay, invite, text]) => {
     try {
       const c = await window.cm.joinCollaboration({ relay, invite, workers: 1, local: { minK: 10 } });
+      c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
       await c.addFile(new Blob([text]));
       await c.accept();
       const report = await c.report;
@@ -177,6 +183,7 @@ test('a page whose relay connection drops mid-run reconnects and the run complet
   const relay = env.server.relay;
   const invite = await host.evaluate(async ([relay]) => {
     const c = await window.cm.createCollaboration({ relay, workers: 1, manifest: { keys: ['email'], k: 50 } });
+    c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
     c.addDigests({ email: await window.cm.digests(0, 20000) });
     window.hostResult = c.connected
       .then(async () => { await c.accept(); return c.report; })
@@ -190,6 +197,7 @@ test('a page whose relay connection drops mid-run reconnects and the run complet
     window.WebSocket = class extends Native { constructor(...a) { super(...a); sockets.push(this); } };
     try {
       const c = await window.cm.joinCollaboration({ relay, invite, workers: 1 });
+      c.connected.then(() => c.confirmCode(), () => {}); // both people compared the code
       const seen = [];
       c.on('connection', (what) => seen.push(what));
       let cut = false;

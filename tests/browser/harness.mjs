@@ -65,10 +65,15 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 }
 
-/** Opens `url` in a new page; console errors and page errors are collected in `page.problems`. */
+/**
+ * Opens `url` in a new page; console errors and page errors are collected in
+ * `page.problems`, the URLs of WebSockets the page opened in `page.sockets`.
+ */
 export async function openPage(browser, url) {
   const page = await browser.newPage();
   page.problems = [];
+  page.sockets = [];
+  page.on('websocket', (ws) => page.sockets.push(ws.url()));
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     // Failed loads are reported with their URL below; the console line has none.

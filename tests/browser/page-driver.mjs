@@ -91,12 +91,30 @@ export async function hostUntilInvite(page, url, { template = 'overlap', file, k
   return page.inputValue(tid('invite-link'));
 }
 
-/** Guest: open link → join (own k) → file → accept. */
-export async function guestUntilAccept(page, invite, { file, k, group, shots }) {
+/**
+ * Both people compare the verification code: the two pages show the same six digits
+ * large, and each clicks "the codes match". Nothing is proposed or accepted before.
+ */
+export async function compareCodes(host, guest) {
+  await Promise.all([host, guest].map((p) => p.waitForSelector(`${tid('confirm-code')}:visible`, { timeout: T })));
+  const code = (p) => p.innerText(`${tid('code-check')} [data-role="code"]`);
+  const [a, b] = [await code(host), await code(guest)];
+  if (a !== b || !/^\d{3} \d{3}$/.test(a)) throw new Error(`the pages show different codes: ${a} / ${b}`);
+  await host.click(tid('confirm-code'));
+  await guest.click(tid('confirm-code'));
+}
+
+/** Guest: open link → join (own k) → compare codes with `host` → file → accept. */
+export async function guestUntilAccept(page, invite, { host, file, k, group, shots }) {
+  if (!host) throw new Error('guestUntilAccept needs { host } to compare the verification codes');
   await page.goto(invite);
+  await page.waitForSelector(`${tid('join-room')}:visible`, { timeout: T });
+  // The page took the secret out of the address bar as soon as it read it.
+  if (new URL(page.url()).hash !== '') throw new Error(`the invite is still in the address bar: ${new URL(page.url()).hash.slice(0, 4)}…`);
   if (k !== undefined) await page.fill(tid('guest-k'), String(k));
   if (shots) await shot(page, `${shots}-1-join`);
   await page.click(tid('join-room'));
+  await compareCodes(host, page);
   await page.waitForSelector(`${tid('file-input')}:visible`, { timeout: T });
   await page.setInputFiles(tid('file-input'), file);
   await page.waitForSelector(`${tid('check-file')}:visible`, { timeout: T });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startServer } from './harness.mjs';
-import { errorCode, guestCsv, guestRows, hostCsv, hostRows, hostUntilInvite, preparePageWww, setupPage, shot } from './page-driver.mjs';
+import { compareCodes, errorCode, guestCsv, guestRows, hostCsv, hostRows, hostUntilInvite, preparePageWww, setupPage, shot } from './page-driver.mjs';
 
 let env;
 before(async () => { env = await setupPage(); });
@@ -54,6 +54,7 @@ test('the partner closing its page shows "partner left"', async () => {
   const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h.csv', hostCsv(hostRows(300, 100))) });
   await g.goto(invite);
   await g.click(tid('join-room'));
+  await compareCodes(h, g);
   await g.waitForSelector(`${tid('file-input')}:visible`);
   await h.waitForSelector(`${tid('verify-code')}:visible`);
   await g.setInputFiles(tid('file-input'), env.write('g.csv', guestCsv(guestRows(300, 100))));
@@ -70,6 +71,7 @@ test('the guest declining the terms stops both pages, with the reason on the hos
   const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h3.csv', hostCsv(hostRows(300, 100))) });
   await g.goto(invite);
   await g.click(tid('join-room'));
+  await compareCodes(h, g);
   await g.waitForSelector(`${tid('file-input')}:visible`);
   await g.setInputFiles(tid('file-input'), env.write('g3.csv', guestCsv(guestRows(300, 100))));
   await g.click(tid('check-file'));
@@ -87,6 +89,7 @@ test('a list below the agreed minimum size stops the run with a specific message
   const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h4.csv', hostCsv(hostRows(300, 50))), minRecords: 100 });
   await g.goto(invite);
   await g.click(tid('join-room'));
+  await compareCodes(h, g);
   await g.waitForSelector(`${tid('file-input')}:visible`);
   await g.setInputFiles(tid('file-input'), env.write('g4.csv', guestCsv(guestRows(60, 50))));
   await g.click(tid('check-file'));
@@ -96,6 +99,27 @@ test('a list below the agreed minimum size stops the run with a specific message
   assert.match(await g.innerText(tid('error')), /below the agreed minimum/);
   assert.equal(await errorCode(h), 'partner-aborted');
   await shot(g, 'page-error-set-too-small');
+  await close(h, g);
+});
+
+test('the guest says the codes differ: both pages stop before any terms are shared', async () => {
+  const h = await env.party('host');
+  const g = await env.party('guest');
+  const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h5.csv', hostCsv(hostRows(300, 100))) });
+  await g.goto(invite);
+  await g.click(tid('join-room'));
+  await g.waitForSelector(`${tid('confirm-code')}:visible`);
+  await h.waitForSelector(`${tid('confirm-code')}:visible`);
+  // The code is shown large on both pages, and nothing moves on before the click.
+  assert.match(await g.innerText(`${tid('code-check')} [data-role="code"]`), /^\d{3} \d{3}$/);
+  await g.waitForTimeout(500);
+  assert.equal(await g.isVisible(tid('file-input')), false, 'the guest got no terms before comparing the code');
+  await g.click('[data-action="codes-differ"]');
+  assert.equal(await errorCode(g), 'codes-differ');
+  assert.match(await g.innerText(tid('error')), /codes differ/i);
+  assert.equal(await errorCode(h), 'partner-aborted');
+  assert.match(await h.innerText(tid('error')), /verification codes differ/);
+  assert.equal(await h.isVisible(tid('confirm-code')), false);
   await close(h, g);
 });
 
@@ -119,6 +143,7 @@ test('invite links: malformed, no collaboration behind it, already in use', asyn
   const invite = await hostUntilInvite(h, env.server.url, { file: env.write('h2.csv', hostCsv(hostRows(300, 100))) });
   await g2.goto(invite);
   await g2.click(tid('join-room'));
+  await compareCodes(h, g2);
   await g2.waitForSelector(`${tid('file-input')}:visible`);
   await g.goto('about:blank');
   await g.goto(invite);

@@ -25,7 +25,7 @@ try {
   const t0 = Date.now();
   const invite = await hostUntilInvite(h, env.server.url, { file: hostFile });
   const tInvite = Date.now();
-  await guestUntilAccept(g, invite, { file: guestFile });
+  await guestUntilAccept(g, invite, { host: h, file: guestFile });
   const tAccept = Date.now();
   const done = (p) => p.waitForSelector('[data-testid="overlap-count"]:visible', { timeout: 3_600_000 });
   await Promise.all([done(h), done(g)]);

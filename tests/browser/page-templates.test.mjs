@@ -3,6 +3,7 @@
 // figures known from the generated files, and the privacy canary over everything both
 // pages sent.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   canary, guestCsv, guestRows, guestUntilAccept, hostCsv, hostRows, hostUntilInvite, identifierForms, setupPage, shot, waitReport,
@@ -52,7 +53,7 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   const [h, g] = await pair();
   const invite = await hostUntilInvite(h, env.server.url, { file: hostFile, purpose: 'size the overlap', shots: 'page-host' });
   assert.match(invite, /^http:\/\/127\.0\.0\.1:\d+\/#k=[A-Za-z0-9_-]{43}$/);
-  await guestUntilAccept(g, invite, { file: guestFile, shots: 'page-guest' });
+  await guestUntilAccept(g, invite, { host: h, file: guestFile, shots: 'page-guest' });
   // Best effort: the run over 2,000 × 1,500 records may finish before the screenshot.
   if (await g.waitForSelector('[data-testid="progress"]:visible', { timeout: 5_000 }).then(() => true, () => false)) await shot(g, 'page-guest-3b-progress');
   await Promise.all([waitReport(h), waitReport(g)]);
@@ -94,7 +95,12 @@ async function downloaded(page, selector) {
 async function run(template, hostOpts, guestOpts, shots) {
   const [h, g] = await pair();
   const invite = await hostUntilInvite(h, env.server.url, { template, file: hostFile, ...hostOpts, shots: shots && `${shots}-host` });
-  await guestUntilAccept(g, invite, { file: guestFile, ...guestOpts, shots: shots && `${shots}-guest` });
+  await guestUntilAccept(g, invite, { host: h, file: guestFile, ...guestOpts, shots: shots && `${shots}-guest` });
+  // Any change the guest made to the terms (here its breakdown column) is shown to the
+  // host and needs its click.
+  await h.waitForSelector('[data-testid="changes"]:visible, [data-testid="overlap-count"]:visible', { timeout: 60_000 });
+  if (guestOpts.group !== undefined) assert.ok(await h.isVisible('[data-testid="changes"]'), 'the partner breakdown is shown as a change');
+  if (await h.isVisible('[data-testid="changes"]')) await h.click('[data-testid="accept-manifest"]');
   await Promise.all([waitReport(h), waitReport(g)]);
   if (shots) {
     await shot(h, `${shots}-host-4-report`);
@@ -151,7 +157,7 @@ test('segment insights: per-segment counts, "< k" for a small cell, index agains
 test('campaign measurement: the guest tightens k (highlighted for the host), then lift with its interval', async () => {
   const [h, g] = await pair();
   const invite = await hostUntilInvite(h, env.server.url, { template: 'measurement', file: hostFile, k: 20, group: 'Group', exposed: 'exposed', control: 'control', shots: 'page-measurement-host' });
-  await guestUntilAccept(g, invite, { file: guestFile, shots: 'page-measurement-guest' }); // the guest's own k: 50
+  await guestUntilAccept(g, invite, { host: h, file: guestFile, shots: 'page-measurement-guest' }); // the guest's own k: 50
   await h.waitForSelector('[data-testid="changes"]:visible', { timeout: 30_000 });
   assert.match(await text(h, 'changes'), /threshold k 20 → 50/);
   assert.equal(await h.getAttribute('section[data-step="agree"] [data-testid="manifest"] [data-key="k"]', 'class'), 'row changed');
@@ -187,11 +193,53 @@ test('audience with a suppression list: each side downloads its own matched rows
   assert.ok(lines.every((l, i) => i === 0 || /^person\d+@example\.com,/.test(l)), 'only shared rows');
   assert.ok(!lines.some((l) => l.startsWith('person120@')), 'no suppressed row');
   assert.ok(csv.includes(`"'=HYPERLINK(""http://x"")"`), 'a formula is neutralized');
+  // The same rows in Google Customer Match's layout: its column names, normalized values.
+  const [gg] = await Promise.all([h.waitForEvent('download'), h.click('[data-testid="download-audience-google"]')]);
+  const glines = (await (await gg.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'))).trim().split(/\r?\n/);
+  assert.equal(glines[0], 'Email');
+  assert.equal(glines.length, 1 + matched);
+  assert.ok(glines.slice(1).every((l) => /^person\d+@example\.com$/.test(l)), glines[1]);
+  // Hashed: the SHA-256 hex of each normalized email.
+  await h.check('[data-testid="audience-hashed"]');
+  const [mh] = await Promise.all([h.waitForEvent('download'), h.click('[data-testid="download-audience-meta"]')]);
+  const mlines = (await (await mh.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'))).trim().split(/\r?\n/);
+  assert.equal(mlines[0], 'email');
+  const sha = (v) => createHash('sha256').update(v).digest('hex');
+  const emails = new Set(glines.slice(1).map(sha));
+  assert.equal(mlines.length, 1 + matched);
+  assert.ok(mlines.slice(1).every((l) => emails.has(l)), mlines[1]);
   const [gd] = await Promise.all([g.waitForEvent('download'), g.click('[data-testid="download-audience"]')]);
   const gcsv = await (await gd.createReadStream()).toArray().then((b) => Buffer.concat(b).toString('utf8'));
   assert.equal(gcsv.trim().split(/\r?\n/).length, 1 + matched);
   assert.match(gcsv, /^E-Mail,Region\r\n/);
   await close(h, g);
+});
+
+test('a POS export with title lines: the header row is detected, and the user can choose another', async () => {
+  const rows = Array.from({ length: 40 }, (_, i) => `${7000 + i};member${i}@example.com;+44 7700 900${String(i).padStart(3, '0')}`);
+  const file = env.write('pos-export.csv', `Loyalty members export\r\nGenerated 2024-03-01 09:00\r\nMember no;E-Mail;Mobile\r\n${rows.join('\r\n')}\r\n`);
+  const h = await env.party('host');
+  await h.goto(env.server.url);
+  await h.locator('[data-testid="template"]').locator('input[value="overlap"]').check();
+  await h.click('[data-testid="create-room"]');
+  await h.setInputFiles('[data-testid="file-input"]', file);
+  await h.waitForSelector('[data-testid="check-file"]:visible');
+  assert.equal(await h.inputValue('[data-testid="header-row"]'), '3');
+  assert.match(await h.innerText('[data-role="file-summary"]'), /header in row 3/);
+  assert.equal(await h.inputValue('[data-testid="role-1"]'), 'email');
+  assert.equal(await h.inputValue('[data-testid="role-0"]'), 'attribute', 'member numbers are not an identifier');
+  assert.match(await h.getAttribute('th:has([data-testid="role-0"])', 'title'), /not an identifier/);
+  // No header row: every row is data, columns are numbered.
+  await h.selectOption('[data-testid="header-row"]', '0');
+  await h.waitForFunction(() => [...document.querySelectorAll('[data-role="preview"] .col-name')].some((e) => e.textContent === 'column 2'));
+  // Back to row 3, then the quality report counts the 40 members.
+  await h.selectOption('[data-testid="header-row"]', '3');
+  await h.waitForFunction(() => [...document.querySelectorAll('[data-role="preview"] .col-name')].some((e) => e.textContent === 'E-Mail'));
+  await h.click('[data-testid="check-file"]');
+  await h.waitForSelector('[data-testid="quality-records"]:visible');
+  assert.equal(await h.innerText('[data-testid="quality-records"]'), '40');
+  assert.deepEqual(h.problems, []);
+  await close(h);
 });
 
 test('the canary itself catches every form of a leak', async () => {

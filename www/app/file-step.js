@@ -18,7 +18,7 @@ export function initFileStep(ctx) {
   const input = $('[data-testid="file-input"]', sec);
   const drop = $('drop', sec);
   const presetSel = $('#preset', sec);
-  const state = { file: null, sniff: null, roles: [], quality: null, reading: false };
+  const state = { file: null, sniff: null, roles: [], quality: null, reading: false, headerRow: undefined };
 
   const tpl = TEMPLATES[ctx.template] ?? TEMPLATES.overlap;
   const wantsGroup = ctx.side === 'host' ? tpl.hostGroup : tpl.guestGroup;
@@ -46,6 +46,7 @@ export function initFileStep(ctx) {
   const reset = () => {
     state.file = null;
     state.sniff = null;
+    state.headerRow = undefined;
     state.quality = null;
     $('file-details', sec).hidden = true;
     $('quality', sec).hidden = true;
@@ -57,9 +58,15 @@ export function initFileStep(ctx) {
     reset();
     if (!file) return;
     state.file = file;
+    await look();
+  }
+
+  // Reads the start of the file (again, when the user picks another header row).
+  async function look() {
+    const file = state.file;
     fill($('read-status', sec), `Looking at ${file.name}…`);
     try {
-      state.sniff = await sniffFile(file);
+      state.sniff = await sniffFile(file, { headerRow: state.headerRow });
     } catch (err) {
       fill($('read-status', sec), '');
       showError(err, [{ label: 'Choose another file', run: () => { reset(); input.focus(); } }]);
@@ -81,7 +88,8 @@ export function initFileStep(ctx) {
         `delimiter ${delimiterName(sn.delimiter)}`]
       : [`${sn.format.toUpperCase()} workbook`, sn.sheet ? `sheet “${sn.sheet}”` : null];
     fill($('file-summary', sec), h('strong', {}, f.name), ` · ${bytes(f.size)} · `, what.filter(Boolean).join(' · '),
-      ` · ${sn.has_header ? 'first row is a header' : 'no header row'}`);
+      ` · ${sn.has_header ? (sn.header_row > 1 ? `header in row ${sn.header_row}` : 'first row is a header') : 'no header row'}`);
+    renderHeaderChoice();
     renderPreview();
     renderGroupChoices();
     renderExample();
@@ -90,11 +98,33 @@ export function initFileStep(ctx) {
     $('[data-testid="check-file"]', sec).focus();
   }
 
+  // The header row: the detected one (titles above it skipped), another of the first
+  // rows, or none. Choosing one reads the start of the file again.
+  function renderHeaderChoice() {
+    const sn = state.sniff;
+    const sel = $('#header-row', sec);
+    const rows = [...(sn.skipped ?? []), ...(sn.has_header ? [{ number: sn.header_row, fields: sn.headers }] : []), ...sn.preview]
+      .slice(0, 12);
+    const label = (r) => `Row ${r.number}: ${r.fields.filter((f) => f && f.trim()).slice(0, 3).join(', ').slice(0, 40)}`;
+    fill(sel, h('option', { value: '0', selected: !sn.has_header }, 'No header row'),
+      rows.map((r) => h('option', { value: String(r.number), selected: sn.has_header && r.number === sn.header_row }, label(r))));
+    sel.onchange = () => {
+      state.headerRow = Number(sel.value);
+      state.quality = null;
+      $('quality', sec).hidden = true;
+      look().then(() => $('#header-row', sec)?.focus());
+    };
+    const skipped = sn.skipped ?? [];
+    fill($('skipped-rows', sec), skipped.length
+      ? `${skipped.length === 1 ? 'Row' : 'Rows'} ${skipped.map((r) => r.number).join(', ')} above it ${skipped.length === 1 ? 'is' : 'are'} skipped.`
+      : '');
+  }
+
   function renderPreview() {
     const sn = state.sniff;
     const table = $('preview', sec);
     const head = h('tr', {}, h('th', { scope: 'col', class: 'rownum' }, 'Row'),
-      sn.headers.map((name, i) => h('th', { scope: 'col' },
+      sn.headers.map((name, i) => h('th', { scope: 'col', title: sn.columns[i]?.evidence ?? null },
         h('span', { class: 'col-name' }, name),
         roleSelect(i, name))));
     const rows = sn.preview.slice(0, 5).map((r) => h('tr', {}, h('td', { class: 'rownum' }, String(r.number)),
@@ -188,6 +218,7 @@ export function initFileStep(ctx) {
       columns: Object.keys(columns).length ? columns : undefined,
       defaultCountry: $('#country', sec).value.trim().toUpperCase() || undefined,
       preset: presetSel.value,
+      headerRow: state.headerRow,
     };
     if (wantsGroup && $('#group-column', sec).value) opts.group = $('#group-column', sec).value;
     const suppression = $('#suppression', sec).files?.[0];

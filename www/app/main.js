@@ -55,6 +55,9 @@ async function boot() {
   }, (err) => showError({ code: 'wasm-load', message: err.message }, [{ label: 'Reload', run: () => location.reload() }]));
   wireStatic();
   if (/[#&]k=/.test(location.hash)) {
+    // The secret leaves the address bar (and this history entry) as soon as it is read.
+    app.invite = location.hash;
+    history.replaceState(null, '', `${location.pathname}${location.search}`);
     app.side = 'guest';
     setGuestStepper();
     showStep('join');
@@ -83,7 +86,11 @@ function wireStatic() {
   $('[data-testid="download-report"]').addEventListener('click', downloadReportHtml);
   $('[data-action="download-json"]').addEventListener('click', () => save(jsonBlob(reportJson()), `cleanmatch-report-${stamp()}.json`));
   $('[data-action="download-receipt"]').addEventListener('click', () => save(jsonBlob(receipt()), `cleanmatch-audit-receipt-${stamp()}.json`));
-  $('[data-testid="download-audience"]').addEventListener('click', downloadAudience);
+  $('[data-testid="download-audience"]').addEventListener('click', () => downloadAudience('plain'));
+  for (const b of document.querySelectorAll('[data-testid^="download-audience-"]')) {
+    // The platforms accept normalized values hashed with SHA-256 as well as in clear.
+    b.addEventListener('click', () => downloadAudience(b.dataset.format + ($('[data-testid="audience-hashed"]').checked ? '-sha256' : '')));
+  }
   $('[data-action="restart"]').addEventListener('click', restart);
   window.addEventListener('hashchange', () => location.reload());
 }
@@ -164,21 +171,18 @@ async function createRoom(sel) {
   try {
     const { verificationCode } = await collab.connected;
     connected(verificationCode);
-    fill($('invite-status'), 'Your partner is connected. They are choosing their file and reviewing your terms…');
+    fill($('invite-status'), 'Your partner is connected. Compare the verification code with them.');
+    await codesCompared(collab);
+    fill($('invite-status'), 'Codes match. Your partner is choosing their file and reviewing your terms…');
     const { manifest, changes } = await collab.manifest;
-    const rules = changes.filter((c) => !c.startsWith('keys') && !c.startsWith('partner breakdown'));
-    if (changes.length && !rules.length) {
-      // Fewer keys (the partner lacks one) or the partner's breakdown column: nothing
-      // anyone learns grows, so no question to ask; the terms table shows them.
-      fill($('invite-status'), `Your partner accepted (${changes.join('; ')}). Starting…`);
-      fill($('proposal'), manifestTable(manifest, 'host', changes));
-      app.manifest = await collab.accept();
-    } else if (changes.length) {
+    if (changes.length) {
+      // Every change the partner made (stricter rules, fewer keys, its breakdown
+      // column) is shown and needs the host's click.
       renderAgree(section('agree'), {
         manifest,
         side: 'host',
         changes,
-        intro: 'Your partner accepted with stricter rules (highlighted). Accept them to start, or decline to end the collaboration.',
+        intro: 'Your partner accepted with changes (highlighted). Accept them to start, or decline to end the collaboration.',
       });
       showStep('agree');
       const accept = $('[data-testid="accept-manifest"]');
@@ -236,7 +240,7 @@ async function joinAsGuest() {
   let collab;
   try {
     app.guestRules = { minK: k, allowAudience: $('#guest-audience').checked };
-    collab = await joinCollaboration({ relay: RELAY, invite: location.hash, local: app.guestRules });
+    collab = await joinCollaboration({ relay: RELAY, invite: app.invite, local: app.guestRules });
   } catch (err) {
     button.disabled = false;
     status.textContent = '';
@@ -253,8 +257,10 @@ async function joinAsGuest() {
   try {
     const { verificationCode } = await collab.connected;
     connected(verificationCode);
-    history.replaceState(null, '', location.pathname); // the secret leaves the address bar
-    status.textContent = 'Connected. Waiting for your partner\'s proposal…';
+    app.invite = null; // the session holds it now; drop this copy
+    status.textContent = 'Connected. Compare the verification code with your partner.';
+    await codesCompared(collab);
+    status.textContent = 'Codes match. Waiting for your partner\'s proposal…';
     const { manifest } = await collab.manifest;
     app.manifest = manifest;
     app.template = manifest.template;
@@ -319,6 +325,33 @@ function connected(code) {
   $('[data-testid="connection"]').hidden = false;
 }
 
+/**
+ * Asks the person whether the partner's page shows the same code; resolves once they
+ * say yes (the host's terms go out, the guest may accept). "They differ" stops both
+ * pages: someone else holds the invite and sits in the middle.
+ */
+function codesCompared(collab) {
+  const panel = $('[data-testid="code-check"]');
+  fill(panel.querySelector('[data-role="code"]'), app.verificationCode);
+  panel.hidden = false;
+  $('[data-testid="confirm-code"]').focus();
+  const off = collab.on('error', () => { panel.hidden = true; off(); });
+  return new Promise((resolve) => {
+    $('[data-testid="confirm-code"]').onclick = () => {
+      off();
+      panel.hidden = true;
+      app.times.code_confirmed = new Date().toISOString();
+      collab.confirmCode();
+      resolve();
+    };
+    panel.querySelector('[data-action="codes-differ"]').onclick = () => {
+      panel.hidden = true;
+      collab.cancel('the verification codes differ');
+      showError({ code: 'codes-differ' }, [restartAction]);
+    };
+  });
+}
+
 /** Subscribes to a collaboration's events for the rest of the page's life. */
 function watch(collab, onFail) {
   collab.on('state', (s) => {
@@ -373,7 +406,9 @@ function watch(collab, onFail) {
 function showReport() {
   const manifest = app.manifest ?? {};
   renderReport($('report'), app.report, manifest, app.side);
-  $('[data-testid="download-audience"]').hidden = manifest.mode !== 'audience';
+  for (const b of document.querySelectorAll('[data-testid^="download-audience"], [data-testid="audience-hashed-label"]')) {
+    b.hidden = manifest.mode !== 'audience';
+  }
   showStep('report');
 }
 
@@ -407,16 +442,21 @@ async function downloadReportHtml() {
   save(blob, `cleanmatch-report-${stamp()}.html`);
 }
 
-async function downloadAudience() {
+// `plain`: the file's own columns; `google`/`meta`: the platform's upload columns,
+// normalized with its preset, so the file can be uploaded without editing.
+async function downloadAudience(format = 'plain') {
   const status = $('download-status');
   try {
     status.textContent = 'Preparing your matched rows…';
-    const blob = await app.collab.downloadAudience();
-    save(blob, `cleanmatch-audience-${stamp()}.csv`);
-    status.textContent = 'Saved your matched rows (your own columns only).';
+    const blob = await app.collab.downloadAudience(format);
+    const suffix = format === 'plain' ? '' : `-${format}`;
+    save(blob, `cleanmatch-audience${suffix}-${stamp()}.csv`);
+    status.textContent = format === 'plain'
+      ? 'Saved your matched rows (your own columns only).'
+      : `Saved your matched rows in the ${format.startsWith('google') ? 'Google Customer Match' : 'Meta customer list'} layout${format.endsWith('sha256') ? ', hashed' : ''}.`;
   } catch (err) {
     status.textContent = '';
-    showError(err, [{ label: 'Try again', run: downloadAudience }]);
+    showError(err, [{ label: 'Try again', run: () => downloadAudience(format) }]);
   }
 }
 

@@ -4,6 +4,7 @@
 /// The shape a single value has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Shape {
+    // In the order of `SHAPES`: the discriminant indexes the counts.
     Email,
     Phone,
     Hash,
@@ -103,36 +104,184 @@ pub(super) fn shape(v: &str) -> Option<Shape> {
     }
 }
 
-/// The dominant shape of a column's sample values and the share of non-empty values
-/// that have it; `None` for an empty sample.
-pub(super) fn value_shape<'a>(values: impl Iterator<Item = &'a str>) -> Option<(Option<Shape>, f32)> {
-    let mut counts = [0usize; 7];
-    let mut total = 0usize;
-    for v in values.filter(|v| !v.trim().is_empty()) {
+/// What kind of non-identifier a column's values look like, to say why it is not one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum IdHint {
+    /// Integers counting up (`1001`, `1002`, ...): a record or customer number.
+    Sequential,
+    /// Letters then digits (`G0`, `G1`, `CUST-0042`): a record id.
+    Prefixed,
+    /// Dates (`2024-03-01`, `01.03.2024`, `20240301` under no header).
+    Date,
+    /// Amounts with decimals (`12.50`, `1.234,56`).
+    Amount,
+    /// Yes/no flags (`true`, `0`, `ja`, `Y`).
+    Boolean,
+    /// UUIDs: as often record ids as advertising ids, so only a header makes them MAIDs.
+    Uuid,
+    /// Plain digit strings: phones, ids and order numbers look the same.
+    Digits,
+}
+
+impl IdHint {
+    pub(super) fn describe(self) -> &'static str {
+        match self {
+            IdHint::Sequential => "values count up like record numbers (an id column)",
+            IdHint::Prefixed => "values look like record ids (letters then a number)",
+            IdHint::Date => "values are dates",
+            IdHint::Amount => "values are amounts",
+            IdHint::Boolean => "values are yes/no flags",
+            IdHint::Uuid => "values are UUIDs, as often record ids as advertising ids",
+            IdHint::Digits => "values are plain digit strings, as phones, ids and order numbers all are",
+        }
+    }
+}
+
+/// What a column's sampled values say.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Values {
+    /// Non-empty values sampled.
+    pub total: usize,
+    /// The most common shape and the share of values having it.
+    pub shape: Option<(Shape, f32)>,
+    /// Share of values that are phone-shaped *and* written as phones (a `+` or `00`
+    /// prefix, or digit groups separated by spaces, dashes, dots or parentheses).
+    pub formatted_phone: f32,
+    /// What the values look like if not identifiers.
+    pub hint: Option<IdHint>,
+}
+
+fn is_boolean(v: &str) -> bool {
+    const WORDS: [&str; 24] = [
+        "0",
+        "1",
+        "y",
+        "n",
+        "yes",
+        "no",
+        "true",
+        "false",
+        "ja",
+        "nein",
+        "oui",
+        "non",
+        "si",
+        "sí",
+        "x",
+        "wahr",
+        "falsch",
+        "vrai",
+        "faux",
+        "verdadero",
+        "falso",
+        "vero",
+        "sim",
+        "nee",
+    ];
+    WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+}
+
+fn is_amount(v: &str) -> bool {
+    // 12.50, -3,10, 1.234,56, 1,234.56, 12.50 €: digits with a decimal separator and
+    // two (or one/three) decimals.
+    let v = v.trim_matches(|c: char| c.is_whitespace() || "€$£%".contains(c));
+    let v = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let Some(sep) = v.rfind(['.', ',']) else { return false };
+    let (int, frac) = (&v[..sep], &v[sep + 1..]);
+    !int.is_empty()
+        && (1..=3).contains(&frac.len())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && int.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',' || b == b'\'')
+        && int.bytes().next().is_some_and(|b| b.is_ascii_digit())
+}
+
+fn is_prefixed_id(v: &str) -> bool {
+    // Letters first, then digits (optionally after a separator): G0, A-1001, CUST_0042.
+    let v = v.trim();
+    let letters = v.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let rest = v[letters..].trim_start_matches(['-', '_', '#', ' ', '/']);
+    (1..=6).contains(&letters) && !rest.is_empty() && rest.len() <= 12 && rest.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A date in the common spellings, or 8 digits that read as yyyymmdd.
+fn is_date(v: &str) -> bool {
+    if looks_date(v) {
+        return true;
+    }
+    let b = v.as_bytes();
+    if b.len() == 8 && b.iter().all(u8::is_ascii_digit) {
+        let num = |r: core::ops::Range<usize>| v[r].parse::<u32>().unwrap_or(0);
+        let (y, m, d) = (num(0..4), num(4..6), num(6..8));
+        return (1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d);
+    }
+    // A timestamp: a date, a space or T, then a time.
+    v.split_once([' ', 'T']).is_some_and(|(d, t)| looks_date(d) && t.contains(':'))
+}
+
+/// Whether a phone-shaped value is also written as a phone, not only as a run of digits.
+pub(super) fn formatted_phone(v: &str) -> bool {
+    let v = v.trim();
+    if v.starts_with('+') || v.starts_with("00") {
+        return true;
+    }
+    // At least two digit groups: "030 1234567", "(212) 555-0199", "415.555.0100".
+    v.split([' ', '-', '.', '/', '(', ')']).filter(|g| !g.is_empty()).count() >= 2
+}
+
+/// Reads a column's sampled values: their dominant shape, how many phones are written
+/// as phones, and what else they look like.
+pub(super) fn analyse<'a>(values: impl Iterator<Item = &'a str>) -> Values {
+    let mut counts = [0usize; 6];
+    let mut hints = [0usize; 7];
+    let (mut total, mut phones_written, mut prev, mut steps) = (0usize, 0usize, None::<u64>, 0usize);
+    for v in values.map(str::trim).filter(|v| !v.is_empty()) {
         total += 1;
-        let i = match shape(v) {
-            Some(Shape::Email) => 0,
-            Some(Shape::Phone) => 1,
-            Some(Shape::Hash) => 2,
-            Some(Shape::Maid) => 3,
-            Some(Shape::Postal) => 4,
-            Some(Shape::Country) => 5,
-            None => 6,
+        let s = shape(v);
+        if let Some(s) = s {
+            counts[s as usize] += 1;
+        }
+        if s == Some(Shape::Phone) && formatted_phone(v) && !is_amount(v) {
+            phones_written += 1;
+        }
+        let n = if v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()) { v.parse::<u64>().ok() } else { None };
+        if let (Some(a), Some(b)) = (prev, n) {
+            if b > a && b - a <= 10 {
+                steps += 1;
+            }
+        }
+        prev = n;
+        let hint = if is_boolean(v) {
+            Some(IdHint::Boolean)
+        } else if is_date(v) {
+            Some(IdHint::Date)
+        } else if is_amount(v) {
+            Some(IdHint::Amount)
+        } else if looks_maid(v) {
+            Some(IdHint::Uuid)
+        } else if is_prefixed_id(v) {
+            Some(IdHint::Prefixed)
+        } else if n.is_some() {
+            Some(IdHint::Digits)
+        } else {
+            None
         };
-        counts[i] += 1;
+        if let Some(h) = hint {
+            hints[h as usize] += 1;
+        }
     }
     if total == 0 {
-        return None;
+        return Values::default();
     }
-    let shapes = [
-        Some(Shape::Email),
-        Some(Shape::Phone),
-        Some(Shape::Hash),
-        Some(Shape::Maid),
-        Some(Shape::Postal),
-        Some(Shape::Country),
-        None,
-    ];
-    let (i, n) = counts.iter().enumerate().max_by_key(|(_, n)| **n).unwrap_or((6, &0));
-    Some((shapes[i], *n as f32 / total as f32))
+    let share = |n: usize| n as f32 / total as f32;
+    let shape = (0..6).max_by_key(|&i| counts[i]).filter(|&i| counts[i] > 0).map(|i| (SHAPES[i], share(counts[i])));
+    let mut hint = (0..7).max_by_key(|&i| hints[i]).filter(|&i| share(hints[i]) >= 0.6).map(|i| HINTS[i]);
+    // Digits that mostly count up are record numbers.
+    if matches!(hint, Some(IdHint::Digits)) && total >= 3 && steps * 10 >= (total - 1) * 8 {
+        hint = Some(IdHint::Sequential);
+    }
+    Values { total, shape, formatted_phone: share(phones_written), hint }
 }
+
+const SHAPES: [Shape; 6] = [Shape::Email, Shape::Phone, Shape::Hash, Shape::Maid, Shape::Postal, Shape::Country];
+const HINTS: [IdHint; 7] =
+    [IdHint::Sequential, IdHint::Prefixed, IdHint::Date, IdHint::Amount, IdHint::Boolean, IdHint::Uuid, IdHint::Digits];
