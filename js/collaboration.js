@@ -29,8 +29,12 @@ function json(options) {
   return options === undefined ? undefined : JSON.stringify(options);
 }
 
-/** How long a dropped relay connection is retried before the collaboration fails. */
-const REJOIN_MS = 15_000;
+/** The core's relay policy (`src/policy.rs`): the reconnect window and pause. */
+let relayPolicy;
+function reconnectPolicy() {
+  relayPolicy ??= JSON.parse(core.relayPolicy());
+  return relayPolicy.reconnect;
+}
 
 class Collaboration {
   #session;
@@ -42,6 +46,7 @@ class Collaboration {
   #read = null;
   #url;
   #everOpened = false;
+  #joined = false;
   #rejoinUntil = 0;
   #agreed = false;
   #started = false;
@@ -81,25 +86,25 @@ class Collaboration {
   }
 
   /**
-   * A dropped connection (network, relay restart, 4008) is reopened for up to
-   * REJOIN_MS: the session then resends exactly what the partner missed. Refusals that
-   * will not change (no such room, used invite, limits) fail at once.
+   * A dropped connection is reopened as the core's policy says (`closeRetry`: `always`
+   * for a network drop or a relay restart; `while-rejoining` for a full room or a busy
+   * relay once this side had been in its room), within the policy's window; the session
+   * then resends exactly what the partner missed. Other refusals fail at once.
    */
   #onClose(e) {
     if (this.#state === 'finished' || this.#state === 'failed') return;
     const now = Date.now();
-    const refused = [4000, 4004, 4010, 4013, 4029].includes(e.code) || (e.code === 4001 && !this.#rejoinUntil);
-    if (!refused && this.#everOpened && (!this.#rejoinUntil || now < this.#rejoinUntil)) {
-      this.#rejoinUntil ||= now + REJOIN_MS;
-      // "Room full" while rejoining: the relay has not yet noticed the old connection is
-      // gone (it finds dead ones within about 45 s); that is worth waiting for.
-      if (e.code === 4001) this.#rejoinUntil = Math.max(this.#rejoinUntil, now + 50_000);
+    const rule = core.closeRetry(e.code);
+    const retry = rule === 'always' || (rule === 'while-rejoining' && this.#joined);
+    if (retry && this.#everOpened && (!this.#rejoinUntil || now < this.#rejoinUntil)) {
+      const { window_ms: windowMs, delay_ms: delayMs } = reconnectPolicy();
+      this.#rejoinUntil ||= now + windowMs;
       this.#emit('connection', 'reconnecting');
-      setTimeout(() => { if (this.#state !== 'failed') this.#connect(); }, 1000);
+      setTimeout(() => { if (this.#state !== 'failed') this.#connect(); }, delayMs);
       return;
     }
     const err = new CleanmatchError('relay', `the relay closed the connection (${e.code}${e.reason ? `: ${e.reason}` : ''})`);
-    err.closeCode = e.code; // 4001 full, 4004 no such room, 4010 used, 1006 lost, … (docs/interfaces.md)
+    err.closeCode = e.code; // 4001 full, 4004 no such room, 4010 used, 1006 lost, … (docs/relay.md)
     this.#fail(err);
   }
 
@@ -127,6 +132,7 @@ class Collaboration {
       if (typeof event.data === 'string') {
         const msg = JSON.parse(event.data);
         // Back in the room after a drop: the relay speaks to this connection again.
+        if (msg.type === 'waiting' || msg.type === 'peer-joined') this.#joined = true;
         if ((msg.type === 'waiting' || msg.type === 'peer-joined') && this.#rejoinUntil) {
           this.#rejoinUntil = 0;
           this.#emit('connection', 'restored');

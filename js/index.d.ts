@@ -275,7 +275,7 @@ export interface Collaboration {
   on(type: 'error', listener: (e: CleanmatchError) => void): () => void;
   /** The relay's news about the partner's connection (it may come back while the room lives). */
   on(type: 'peer', listener: (p: 'joined' | 'left') => void): () => void;
-  /** This side's own relay connection dropped and is being reopened (for up to 15 s, or 50 s while the relay still counts the old connection; the
+  /** This side's own relay connection dropped and is being reopened (every second for up to 60 s, as the core's reconnect policy says; the
    *  run resumes where it stopped), or is back. */
   on(type: 'connection', listener: (c: 'reconnecting' | 'restored') => void): () => void;
   /** Ends the run on both sides (like aborting `signal`); pending promises reject with `aborted`. */

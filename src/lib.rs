@@ -24,6 +24,7 @@ pub mod ingest;
 pub mod loader;
 pub mod manifest;
 pub mod normalize;
+pub mod policy;
 pub mod psi;
 pub mod quality;
 pub mod report;

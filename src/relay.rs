@@ -20,39 +20,45 @@
 //!    least one side is connected, then for a 2-minute grace after both have left, and
 //!    never beyond the room's 6-hour lifetime.
 //!
-//! Limits ([`RelayConfig`]): a frame over 4 MiB or a room over 8 GiB closes the offender
-//! only (4013); a room silent for an hour (4008: people take time to find a file and
-//! agree, and a browser tab sends no frames meanwhile); a 6-hour room lifetime (4008);
-//! 10,000 rooms and 64 connections per IP address (4029). Backpressure: frames towards
-//! a client queue up to 32 frames / 256 KiB (or one larger frame), after which the sender's socket is no longer
-//! read, so a slow receiver slows its sender instead of growing the relay.
+//! Limits ([`RelayConfig`], docs/relay.md): a frame over 4 MiB or a room over 8 GiB
+//! closes the offender only (4013); a room silent for an hour, a 6-hour room lifetime, a
+//! side that answers no ping for 45 s, or a message left incomplete for a minute (4008);
+//! 10,000 rooms (4503); 4,096 connections in all (HTTP 503); 64 WebSockets and 64 pending
+//! HTTP connections per client address, IPv6 counted per /64 (4029, HTTP 429); a request
+//! head or upgrade within 10 s; 256 MiB held for unfinished messages and queued frames in
+//! all, the longest holder evicted first (4503). Backpressure: frames towards a client
+//! queue up to 32 frames / 256 KiB (or one larger frame), after which the sender's socket
+//! is no longer read, so a slow receiver slows its sender instead of growing the relay.
+//! The close codes and their retry rule are [`crate::policy::CloseCode`].
 //!
 //! # What the relay learns
 //! Room ids, frame sizes and timing, client addresses. Frames are sealed end to end
 //! ([`crate::seal`]); logs (one `key=value` line per event on stderr) carry a room id
 //! prefix, roles, close codes and byte counts, never frame content.
 
-use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, RawQuery, State, WebSocketUpgrade};
-use axum::http::request::Parts;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Path, RawQuery, Request, State};
 use axum::routing::get;
 use axum::Router;
-use tokio::net::TcpListener;
 
+mod address;
 pub mod client;
+mod held;
 mod limits;
+mod listen;
+mod meter;
 mod room;
 mod socket;
+mod upgrade;
 mod www;
 
+pub use address::{Cidr, CidrError};
 pub use limits::RelayConfig;
+pub use listen::serve;
 
 /// A relay instance: its limits, rooms and connection counts. Cheap to clone; all
 /// clones share the same rooms.
@@ -64,10 +70,22 @@ pub struct Relay {
 pub(crate) struct Shared {
     config: Arc<RelayConfig>,
     rooms: room::Registry,
-    ips: Arc<limits::IpLimiter>,
+    /// Open WebSockets per client address (4029).
+    ips: Arc<limits::AddrLimiter>,
+    /// Open HTTP connections not upgraded, per TCP peer address (HTTP 429).
+    pending: Arc<limits::AddrLimiter>,
+    /// Bytes held for unfinished messages and queued frames, all connections together.
+    held: Arc<held::Pool>,
     www: Option<PathBuf>,
     next_conn: AtomicU64,
+    /// Open WebSocket connections.
     connections: AtomicUsize,
+    /// Open HTTP connections not (yet) upgraded.
+    http_open: Arc<AtomicUsize>,
+    /// HTTP connections closed for silence or a slow request head.
+    timed_out: AtomicU64,
+    /// TCP connections refused at once (503, 429).
+    refused: AtomicU64,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -78,11 +96,16 @@ impl Relay {
         Relay {
             shared: Arc::new(Shared {
                 rooms: room::Registry::new(Arc::clone(&config)),
+                held: Arc::new(held::Pool::new(config.max_held_bytes)),
                 config,
                 ips: Arc::default(),
+                pending: Arc::default(),
                 www,
                 next_conn: AtomicU64::new(0),
                 connections: AtomicUsize::new(0),
+                http_open: Arc::default(),
+                timed_out: AtomicU64::new(0),
+                refused: AtomicU64::new(0),
                 shutdown: tokio::sync::watch::Sender::new(false),
             }),
         }
@@ -91,8 +114,9 @@ impl Relay {
     /// The routes: `GET /healthz`, `GET /v1/rooms/{room_id}` (WebSocket) and the static
     /// page as fallback, all with the security headers.
     ///
-    /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` (as
-    /// [`serve`] does) for the per-address connection limit to apply.
+    /// [`serve`] adds what the limits need (the peer address, connection counts and
+    /// timeouts); served any other way, only `into_make_service_with_connect_info::<SocketAddr>()`
+    /// gives it the per-address WebSocket limit.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/healthz", get(|| async { "ok" }))
@@ -110,6 +134,26 @@ impl Relay {
     /// WebSocket connections open now.
     pub fn connection_count(&self) -> usize {
         self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// HTTP connections open now and not upgraded to a WebSocket.
+    pub fn http_connection_count(&self) -> usize {
+        self.shared.http_open.load(Ordering::Relaxed)
+    }
+
+    /// HTTP connections closed so far for silence or a request head that took too long.
+    pub fn timed_out_count(&self) -> u64 {
+        self.shared.timed_out.load(Ordering::Relaxed)
+    }
+
+    /// TCP connections refused so far at once (`503`, `429`).
+    pub fn refused_count(&self) -> u64 {
+        self.shared.refused.load(Ordering::Relaxed)
+    }
+
+    /// Bytes held now for unfinished messages and queued frames, all connections together.
+    pub fn held_bytes(&self) -> u64 {
+        self.shared.held.used()
     }
 
     /// Ends rooms whose grace or lifetime is over now rather than at the next join.
@@ -130,53 +174,24 @@ pub fn router(config: RelayConfig, www: Option<PathBuf>) -> Router {
     Relay::new(config, www).router()
 }
 
-/// Serves `relay` on `listener` until `shutdown` completes, then closes the open
-/// WebSockets (1001) and waits up to 2 seconds for them to finish.
-///
-/// # Errors
-/// I/O errors from accepting connections.
-pub async fn serve(listener: TcpListener, relay: Relay, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    let app = relay.router().into_make_service_with_connect_info::<SocketAddr>();
-    let closing = relay.clone();
-    let signal = async move {
-        shutdown.await;
-        // Upgraded WebSockets are no longer hyper's connections, so graceful shutdown
-        // would not wait for them: tell them first.
-        closing.shut_down();
-    };
-    axum::serve(listener, app).with_graceful_shutdown(signal).await?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while relay.connection_count() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(())
-}
-
 async fn room_socket(
     State(relay): State<Relay>,
     Path(room_id): Path<String>,
     RawQuery(query): RawQuery,
-    PeerIp(ip): PeerIp,
-    ws: WebSocketUpgrade,
-) -> Response {
+    request: Request,
+) -> axum::response::Response {
     let shared = Arc::clone(&relay.shared);
-    // One byte over the limit reaches `socket::forward`, which closes with 4013; larger
-    // messages are refused by the WebSocket layer before being buffered whole.
-    let max = shared.config.max_frame_bytes.saturating_add(1);
-    ws.max_message_size(max)
-        .max_frame_size(max)
-        .on_upgrade(move |socket| socket::run(shared, socket, room_id, query, ip))
+    let ip = client_ip(&shared.config, &request);
+    upgrade::accept(request, shared, move |shared, ws, watch| socket::run(shared, ws, watch, room_id, query, ip))
 }
 
-/// The client's IP address, when the server was started with connection info.
-struct PeerIp(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(PeerIp(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
-    }
+/// The client's address: the TCP peer (from [`serve`], or axum's connection info), or the
+/// address a trusted proxy names for it.
+fn client_ip(cfg: &RelayConfig, request: &Request) -> Option<IpAddr> {
+    let ext = request.extensions();
+    let peer = ext.get::<listen::Peer>().map(|p| p.0).or_else(|| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0))?;
+    let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(address::client_ip(peer.ip(), &cfg.trusted_proxies, forwarded))
 }
 
 /// One log line: `relay <fields>` on stderr.

@@ -14,6 +14,7 @@
 mod error;
 mod ingest;
 mod normalize;
+mod policy;
 mod session;
 mod sniff;
 #[cfg(feature = "danger")]

@@ -36,11 +36,7 @@ fn env_or(name: &str, default: usize) -> usize {
 fn memory_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
@@ -56,7 +52,7 @@ fn relay_load() {
     // cdylib with both panic strategies).
     let bin = std::env::var("CLEANMATCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cleanmatch").to_owned());
     let mut child = Command::new(bin)
-        .args(["serve", "--addr", "127.0.0.1:0", "--www", "."])
+        .args(["serve", "--addr", "127.0.0.1:0", "--www", ".", "--max-pending-per-ip", "100"])
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(std::env::temp_dir().join("cleanmatch-relay-load.log")).unwrap())
         .spawn()

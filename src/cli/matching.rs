@@ -2,8 +2,9 @@
 //! interoperable with a browser partner.
 
 use crate::manifest::{LocalRules, Manifest, MeasurementRequest, Mode, Proposal, Side, DEFAULT_K, DEFAULT_MAX_RECORDS, DEFAULT_PRESET};
+use crate::policy::{retry_for, CloseCode, ReconnectPolicy};
 use crate::psi::{PsiError, Task};
-use crate::relay::client::{RelayClient, RelayEvent};
+use crate::relay::client::{RelayClient, RelayEvent, TlsRoots};
 use crate::seal::Invite;
 use crate::session::{Event, Origin, Session};
 use std::io::{BufRead, Write};
@@ -21,9 +22,14 @@ pub struct Args {
     /// Join the collaboration of this invite link.
     #[arg(long, required_unless_present = "host")]
     invite: Option<String>,
-    /// The relay, e.g. ws://127.0.0.1:8080 (for a guest, taken from the invite link if absent).
+    /// The relay, e.g. ws://127.0.0.1:8080 or wss://relay.example (for a guest, taken from
+    /// the invite link if absent).
     #[arg(long)]
     relay: Option<String>,
+    /// Also trust the certificate authorities in this PEM file for a wss:// relay (beyond
+    /// the built-in webpki roots): a company CA, or a test's self-signed certificate.
+    #[arg(long, value_name = "PEM")]
+    relay_ca: Option<PathBuf>,
     /// The customer file (CSV, TSV or Excel).
     #[arg(long)]
     file: PathBuf,
@@ -172,14 +178,21 @@ async fn run_async(args: Args) -> Result<(), String> {
     };
     let side = session.side();
     let room = invite.room_id();
-    let mut conn = RelayClient::connect(&relay, &room, side).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
+    let roots = match &args.relay_ca {
+        Some(path) => TlsRoots::with_ca_file(path),
+        None => TlsRoots::webpki(),
+    }
+    .map_err(|e| e.to_string())?;
+    let mut conn =
+        RelayClient::connect_with(&relay, &room, side, &roots).await.map_err(|e| format!("cannot reach the relay at {relay}: {e}"))?;
     // The host prints the link once the relay says the room exists (its first `waiting`):
     // a partner, or a script, that follows it at once finds the host there instead of
     // "no such collaboration".
     let mut invite_line = (side == Side::Host).then(|| format!("invite {}#{}", page_url(&relay), invite.fragment()));
-    // Set while reconnecting: until the relay notices the old connection is gone, it may
-    // still count this side as present and refuse the new one as a full room.
-    let mut rejoining_since: Option<Instant> = None;
+    // Whether this side has been in its room (a refusal of a reconnect may be transient,
+    // a refusal of the first connection is not), and when the connection last dropped.
+    let mut joined = false;
+    let mut dropped_at: Option<Instant> = None;
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(u64, Result<Vec<u8>, PsiError>)>();
     let mut in_flight = 0usize;
     let max_in_flight = 2 * rayon::current_num_threads();
@@ -303,25 +316,27 @@ async fn run_async(args: Args) -> Result<(), String> {
                 match event {
                     Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
                     Some(RelayEvent::PeerJoined) => {
-                        rejoining_since = None;
+                        (joined, dropped_at) = (true, None);
                         session.peer_joined().map_err(|e| e.to_string())?;
                     }
-                    Some(RelayEvent::Waiting) => eprintln!("waiting for the partner to join ..."),
+                    Some(RelayEvent::Waiting) => {
+                        (joined, dropped_at) = (true, None);
+                        eprintln!("waiting for the partner to join ...");
+                    }
                     Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
-                    Some(RelayEvent::Closed { code: 4001, .. })
-                        if rejoining_since.is_some_and(|t| t.elapsed() < Duration::from_secs(120)) =>
-                    {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        conn = reconnect(&relay, &room, side).await?;
-                    }
-                    Some(RelayEvent::Closed { code, reason }) if (4000..4100).contains(&code) && code != 4008 => {
-                        return Err(close_message(code, &reason));
-                    }
-                    other => {
-                        let why = match other { Some(RelayEvent::Closed { code, reason }) => format!("{code} {reason}"), _ => "closed".into() };
-                        eprintln!("connection to the relay lost ({why}); reconnecting ...");
-                        rejoining_since.get_or_insert_with(Instant::now);
-                        conn = reconnect(&relay, &room, side).await?;
+                    closed => {
+                        let (code, reason) = match closed {
+                            Some(RelayEvent::Closed { code, reason }) => (code, reason),
+                            _ => (1006, "connection closed".to_owned()),
+                        };
+                        if !retry_for(code).allows(joined) {
+                            return Err(close_message(code, &reason));
+                        }
+                        let since = *dropped_at.get_or_insert_with(Instant::now);
+                        eprintln!("connection to the relay lost ({code} {reason}); reconnecting ...");
+                        conn = reconnect(&relay, &room, side, &roots, since)
+                            .await
+                            .map_err(|e| format!("{e} (last close: {})", close_message(code, &reason)))?;
                     }
                 }
             }
@@ -331,24 +346,22 @@ async fn run_async(args: Args) -> Result<(), String> {
 
 /// What a relay close code means for the person at the terminal.
 fn close_message(code: u16, reason: &str) -> String {
-    let what = match code {
-        4001 => "this collaboration already has two sides: the invite is in use by someone else",
-        4004 => "no such collaboration: the host is not connected (the invite expired or the host closed the page)",
-        4010 => "this invite was already used; ask the host for a new link",
-        4013 => "a frame exceeded the relay's size limit",
-        4029 => "the relay is busy (too many rooms or connections); try again later",
-        _ => "the relay refused the connection",
-    };
+    let what = CloseCode::from_code(code).map_or("the relay closed the connection", CloseCode::meaning);
     format!("{what} (relay: {code} {reason})")
 }
 
-async fn reconnect(relay: &str, room: &str, side: Side) -> Result<RelayClient, String> {
-    let start = Instant::now();
+/// A new connection to the room, following [`ReconnectPolicy`]: an attempt per `delay`
+/// until `window` after the drop at `since`.
+async fn reconnect(relay: &str, room: &str, side: Side, roots: &TlsRoots, since: Instant) -> Result<RelayClient, String> {
+    let policy = ReconnectPolicy::DEFAULT;
     loop {
-        match RelayClient::connect(relay, room, side).await {
+        if !policy.within_window(since.elapsed()) {
+            return Err(format!("could not rejoin the relay within {} s", policy.window.as_secs()));
+        }
+        tokio::time::sleep(policy.delay).await;
+        match RelayClient::connect_with(relay, room, side, roots).await {
             Ok(c) => return Ok(c),
-            Err(e) if start.elapsed() > Duration::from_secs(60) => return Err(format!("cannot reconnect to the relay: {e}")),
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            Err(e) => eprintln!("reconnect failed: {e}"),
         }
     }
 }

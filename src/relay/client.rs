@@ -1,17 +1,27 @@
 //! A native relay client: the command line's party and the tests speak to the relay
 //! through it. It only moves frames; sealing them is [`crate::seal`]'s job.
 //!
+//! `ws://` and `wss://` relays: TLS is rustls, verified against the webpki roots (Mozilla's
+//! list, built in, so the binary needs no system certificate store), plus any extra
+//! certificate authority given with [`TlsRoots::with_ca_file`] (a company's own CA, or a
+//! test's self-signed certificate).
+//!
 //! Keep a task awaiting [`RelayReceiver::recv`] for the whole session: the relay pings
 //! every 15 s and drops a client that has not answered for 45 s, and pings are only
 //! answered while the receiving half is being polled.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::seal::Role;
 
@@ -48,6 +58,8 @@ pub enum RelayClientError {
     Connect(String),
     /// The connection is gone; the frame was not sent.
     Send(String),
+    /// A certificate file could not be read, or TLS could not be set up.
+    Tls(String),
 }
 
 impl core::fmt::Display for RelayClientError {
@@ -56,11 +68,60 @@ impl core::fmt::Display for RelayClientError {
             Self::BadUrl(u) => write!(f, "relay URL must start with ws:// or wss://, got {u:?}"),
             Self::Connect(e) => write!(f, "could not connect to the relay: {e}"),
             Self::Send(e) => write!(f, "could not send to the relay: {e}"),
+            Self::Tls(e) => write!(f, "TLS setup failed: {e}"),
         }
     }
 }
 
 impl core::error::Error for RelayClientError {}
+
+/// The certificate authorities a `wss://` relay's certificate is checked against.
+#[derive(Clone)]
+pub struct TlsRoots {
+    config: Arc<rustls::ClientConfig>,
+}
+
+impl TlsRoots {
+    /// The webpki roots (the public web's certificate authorities).
+    ///
+    /// # Errors
+    /// [`RelayClientError::Tls`] if rustls refuses its own defaults (not expected).
+    pub fn webpki() -> Result<TlsRoots, RelayClientError> {
+        TlsRoots::build(Vec::new())
+    }
+
+    /// The webpki roots plus every certificate in the PEM file at `path`.
+    ///
+    /// # Errors
+    /// [`RelayClientError::Tls`] if the file cannot be read or holds no valid certificate.
+    pub fn with_ca_file(path: &Path) -> Result<TlsRoots, RelayClientError> {
+        let bad = |e: String| RelayClientError::Tls(format!("{}: {e}", path.display()));
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(e.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("no certificate in the file".to_owned()));
+        }
+        TlsRoots::build(certs)
+    }
+
+    fn build(extra: Vec<CertificateDer<'static>>) -> Result<TlsRoots, RelayClientError> {
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        for cert in extra {
+            roots.add(cert).map_err(|e| RelayClientError::Tls(format!("unusable certificate: {e}")))?;
+        }
+        // The provider is named rather than taken from the process default, so a second
+        // rustls provider elsewhere in a program cannot make this ambiguous.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| RelayClientError::Tls(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(TlsRoots { config: Arc::new(config) })
+    }
+}
 
 /// One side's connection to a relay room.
 pub struct RelayClient {
@@ -96,14 +157,24 @@ impl RelayClient {
     ///
     /// # Errors
     /// [`RelayClientError::BadUrl`] for a non-WebSocket URL,
-    /// [`RelayClientError::Connect`] if the TCP connection or the upgrade fails.
+    /// [`RelayClientError::Connect`] if the TCP connection, TLS or the upgrade fails.
     pub async fn connect(base_ws_url: &str, room_id: &str, role: Role) -> Result<RelayClient, RelayClientError> {
+        RelayClient::connect_with(base_ws_url, room_id, role, &TlsRoots::webpki()?).await
+    }
+
+    /// [`RelayClient::connect`], checking a `wss://` relay against `roots`.
+    ///
+    /// # Errors
+    /// As [`RelayClient::connect`].
+    pub async fn connect_with(base_ws_url: &str, room_id: &str, role: Role, roots: &TlsRoots) -> Result<RelayClient, RelayClientError> {
         if !(base_ws_url.starts_with("ws://") || base_ws_url.starts_with("wss://")) {
             return Err(RelayClientError::BadUrl(base_ws_url.to_owned()));
         }
         let url = room_url(base_ws_url, room_id, role);
-        let (socket, _response) =
-            tokio_tungstenite::connect_async(url.as_str()).await.map_err(|e| RelayClientError::Connect(e.to_string()))?;
+        let connector = Connector::Rustls(Arc::clone(&roots.config));
+        let (socket, _response) = tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, Some(connector))
+            .await
+            .map_err(|e| RelayClientError::Connect(e.to_string()))?;
         let (sink, stream) = socket.split();
         Ok(RelayClient { sender: RelaySender { sink }, receiver: RelayReceiver { stream, closed: false } })
     }

@@ -3,8 +3,11 @@
 //! A room is born when its host connects and holds at most one host and one guest. It
 //! lives while a side is connected, then for `reconnect_grace` after both have left, so a
 //! dropped side can come back with the same role. A room that ends after both sides have
-//! been in it is remembered as used (bounded, for `used_room_ttl`), so the invite cannot
-//! open a second session; a room only the host ever saw is simply forgotten.
+//! been in it is remembered as used for `used_room_ttl` (the invite's lifetime), so the
+//! invite cannot open a second session; a room only the host ever saw is simply forgotten.
+//! Used ids are bounded by time only: creating many rooms cannot push one out early. Each
+//! costs about 50 bytes, and rooms end at most `max_rooms` per reconnect grace, which
+//! bounds the list (docs/relay.md gives the figure).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +17,9 @@ use std::time::Instant;
 use axum::body::Bytes;
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
+use super::held::Held;
 use super::limits::RelayConfig;
+use crate::policy::CloseCode;
 use crate::seal::Role;
 
 /// What the writer of one connection sends to its client.
@@ -25,12 +30,12 @@ pub(crate) enum Control {
     /// A WebSocket ping, to find connections that died silently.
     Ping,
     /// Close the connection with this code and reason, then stop.
-    Close(u16, &'static str),
+    Close(CloseCode, &'static str),
 }
 
-/// A frame queued for a client; the permit holds its bytes against the queue budget
-/// until the writer has sent it.
-pub(crate) type Queued = (Bytes, OwnedSemaphorePermit);
+/// A frame queued for a client; the permit holds its bytes against the queue budget and
+/// `Held` against the relay's held-bytes pool until the writer has sent it.
+pub(crate) type Queued = (Bytes, OwnedSemaphorePermit, Held);
 
 /// One connected side, as the other side and the registry see it.
 #[derive(Clone)]
@@ -128,14 +133,14 @@ pub(crate) const WAITING: &str = r#"{"type":"waiting"}"#;
 pub(crate) const PEER_JOINED: &str = r#"{"type":"peer-joined"}"#;
 pub(crate) const PEER_LEFT: &str = r#"{"type":"peer-left"}"#;
 
-/// Why a side was not admitted: a close code and its reason.
+/// Why a side was not admitted or was closed: a close code and its reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Refusal(pub(crate) u16, pub(crate) &'static str);
+pub(crate) struct Refusal(pub(crate) CloseCode, pub(crate) &'static str);
 
-pub(crate) const ROOM_FULL: Refusal = Refusal(4001, "room full");
-pub(crate) const NO_SUCH_ROOM: Refusal = Refusal(4004, "no such room");
-pub(crate) const USED: Refusal = Refusal(4010, "invite already used");
-pub(crate) const TOO_MANY_ROOMS: Refusal = Refusal(4029, "too many rooms");
+pub(crate) const ROOM_FULL: Refusal = Refusal(CloseCode::RoomFull, "room full");
+pub(crate) const NO_SUCH_ROOM: Refusal = Refusal(CloseCode::NoSuchRoom, "no such room");
+pub(crate) const USED: Refusal = Refusal(CloseCode::InviteUsed, "invite already used");
+pub(crate) const TOO_MANY_ROOMS: Refusal = Refusal(CloseCode::RelayBusy, "too many rooms");
 
 /// All rooms of one relay.
 pub(crate) struct Registry {
@@ -143,12 +148,24 @@ pub(crate) struct Registry {
     inner: Mutex<Inner>,
 }
 
+/// A room id (32 hex digits) as its 16 bytes: the used list keeps many.
+type UsedId = [u8; 16];
+
+fn used_id(id: &str) -> UsedId {
+    let mut out = [0u8; 16];
+    for (o, pair) in out.iter_mut().zip(id.as_bytes().chunks(2)) {
+        let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+        *o = pair.iter().fold(0u8, |acc, c| (acc << 4) | hex(*c));
+    }
+    out
+}
+
 #[derive(Default)]
 struct Inner {
     rooms: HashMap<String, Arc<Room>>,
-    used: HashMap<String, Instant>,
-    /// `used` in insertion order, to forget the oldest first when full.
-    used_order: VecDeque<(String, Instant)>,
+    used: HashMap<UsedId, Instant>,
+    /// `used` in the order it was filled (so in time order), to forget expired ids.
+    used_order: VecDeque<(UsedId, Instant)>,
     last_sweep: Option<Instant>,
 }
 
@@ -179,7 +196,7 @@ impl Registry {
     ///
     /// # Errors
     /// A [`Refusal`]: used invite (4010), room full (4001), guest with no room (4004), too
-    /// many rooms (4029).
+    /// many rooms (4503).
     pub(crate) fn join(&self, id: &str, role: Role, side: Side) -> (Result<Arc<Room>, Refusal>, Vec<Ended>) {
         let now = Instant::now();
         let mut inner = self.inner();
@@ -200,7 +217,7 @@ impl Registry {
                 inner.rooms.remove(id);
             }
         }
-        if inner.used.get(id).is_some_and(|t| now.duration_since(*t) < self.config.used_room_ttl) {
+        if inner.used.get(&used_id(id)).is_some_and(|t| now.duration_since(*t) < self.config.used_room_ttl) {
             return Err(USED);
         }
         if let Some(room) = inner.rooms.get(id) {
@@ -265,9 +282,8 @@ impl Registry {
                 remember_used(inner, &e.room.id, now);
             }
         }
-        while let Some((id, t)) = inner.used_order.front().cloned() {
-            let expired = now.duration_since(t) >= cfg.used_room_ttl;
-            if !expired && inner.used_order.len() <= cfg.max_used_rooms {
+        while let Some((id, t)) = inner.used_order.front().copied() {
+            if now.duration_since(t) < cfg.used_room_ttl {
                 break;
             }
             inner.used_order.pop_front();
@@ -298,8 +314,9 @@ fn is_over(slots: &Slots, room: &Room, now: Instant, cfg: &RelayConfig) -> Optio
 }
 
 fn remember_used(inner: &mut Inner, id: &str, now: Instant) {
-    inner.used.insert(id.to_owned(), now);
-    inner.used_order.push_back((id.to_owned(), now));
+    let key = used_id(id);
+    inner.used.insert(key, now);
+    inner.used_order.push_back((key, now));
 }
 
 /// Counts bytes into the room and says whether the room byte limit still holds.
@@ -342,13 +359,13 @@ mod tests {
     fn joins_tell_each_side_what_happened() {
         let reg = Registry::new(Arc::new(RelayConfig::default()));
         let (h, mut hr) = side(1);
-        let room = reg.join("r", Role::Host, h).0.unwrap();
+        let room = reg.join(&id(7), Role::Host, h).0.unwrap();
         assert_eq!(texts(&mut hr), [WAITING]);
         let (g, mut gr) = side(2);
-        reg.join("r", Role::Guest, g).0.unwrap();
+        reg.join(&id(7), Role::Guest, g).0.unwrap();
         assert_eq!(texts(&mut hr), [PEER_JOINED]);
         assert_eq!(texts(&mut gr), [PEER_JOINED]);
-        assert_eq!(reg.join("r", Role::Guest, side(3).0).0.err(), Some(ROOM_FULL));
+        assert_eq!(reg.join(&id(7), Role::Guest, side(3).0).0.err(), Some(ROOM_FULL));
         // Only the connection that holds the slot can free it.
         assert!(!room.leave(Role::Guest, 3));
         assert!(!room.leave(Role::Guest, 2));
@@ -356,30 +373,48 @@ mod tests {
         assert!(room.leave(Role::Host, 1));
     }
 
+    /// 32 hex digits, as the relay admits them.
+    fn id(n: u32) -> String {
+        format!("{n:032x}")
+    }
+
     #[test]
-    fn used_rooms_are_remembered_within_their_bound() {
-        let config = RelayConfig { reconnect_grace: Duration::ZERO, max_used_rooms: 2, ..RelayConfig::default() };
+    fn used_rooms_are_remembered_however_many_rooms_come_after() {
+        let config = RelayConfig { reconnect_grace: Duration::ZERO, ..RelayConfig::default() };
         let reg = Registry::new(Arc::new(config));
-        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
-            use_room(&reg, id, 10 * i as u64);
+        use_room(&reg, &id(0), 0);
+        // More used rooms than a count bound of 100,000 would keep: the first stays spent.
+        for i in 1..=100_001 {
+            use_room(&reg, &id(i), 10 * u64::from(i));
             reg.sweep_now();
         }
         assert_eq!(reg.room_count(), 0);
-        assert_eq!(reg.join("c", Role::Host, side(100).0).0.err(), Some(USED));
-        assert_eq!(reg.join("b", Role::Guest, side(101).0).0.err(), Some(USED));
-        // The oldest entry was forgotten to respect the bound.
-        assert!(reg.join("a", Role::Host, side(102).0).0.is_ok());
+        assert_eq!(reg.join(&id(0), Role::Host, side(1).0).0.err(), Some(USED));
+        assert_eq!(reg.join(&id(0), Role::Guest, side(2).0).0.err(), Some(USED));
+    }
+
+    #[test]
+    fn used_rooms_are_forgotten_after_their_time() {
+        let config = RelayConfig { reconnect_grace: Duration::ZERO, used_room_ttl: Duration::from_millis(300), ..RelayConfig::default() };
+        let reg = Registry::new(Arc::new(config));
+        use_room(&reg, &id(0), 0);
+        reg.sweep_now();
+        assert_eq!(reg.join(&id(0), Role::Host, side(1).0).0.err(), Some(USED));
+        std::thread::sleep(Duration::from_millis(350));
+        reg.sweep_now();
+        assert!(reg.inner().used.is_empty() && reg.inner().used_order.is_empty());
+        assert!(reg.join(&id(0), Role::Host, side(3).0).0.is_ok());
     }
 
     #[test]
     fn an_empty_room_waits_out_its_grace() {
         let config = RelayConfig { reconnect_grace: Duration::from_secs(3600), ..RelayConfig::default() };
         let reg = Registry::new(Arc::new(config));
-        use_room(&reg, "r", 0);
+        use_room(&reg, &id(7), 0);
         reg.sweep_now();
         assert_eq!(reg.room_count(), 1);
         let (g, mut gr) = side(5);
-        assert!(reg.join("r", Role::Guest, g).0.is_ok());
+        assert!(reg.join(&id(7), Role::Guest, g).0.is_ok());
         assert_eq!(texts(&mut gr), [WAITING]);
     }
 }

@@ -37,6 +37,17 @@ pub async fn next(client: &mut RelayClient) -> RelayEvent {
     tokio::time::timeout(Duration::from_secs(5), client.recv()).await.expect("no event within 5 s").expect("stream ended")
 }
 
+/// Waits (up to 5 s) for a relay-side condition.
+pub async fn wait_until(cond: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition not reached in 5 s");
+}
+
 /// Asserts that nothing arrives within 200 ms.
 pub async fn quiet(client: &mut RelayClient) {
     if let Ok(e) = tokio::time::timeout(Duration::from_millis(200), client.recv()).await {
@@ -93,9 +104,6 @@ pub async fn http(addr: std::net::SocketAddr, method: &str, path: &str) -> HttpR
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
     HttpResponse { status, headers, body: raw[split + 4..].to_vec() }
 }

@@ -2,17 +2,24 @@
 // `data-testid="error"` element (role=alert), with a retry where one makes sense.
 import { $, fill, h } from './dom.js';
 
-/** Relay close codes (docs/interfaces.md, relay). */
+/**
+ * Relay close codes (the table is `src/policy/close.rs`, described in docs/relay.md); the
+ * page words each one. Whether to retry is the core's rule, applied by the driver.
+ */
 const CLOSE = {
   4000: ['The relay refused the request', 'Reload the page. If it keeps happening, the page and the relay are different releases.'],
   4001: ['This invite link is already in use', 'Two pages are already connected with it. Ask your partner for a new invite link.'],
   4004: ['This invite link has expired or its collaboration has ended', 'The page that created it was closed, or the link is older than its time limit. Ask your partner to start a new collaboration and send you the new link.'],
   4010: ['This invite link has already been used', 'Each link works for one collaboration only. Ask your partner for a new invite link.'],
   4013: ['The exchange exceeded the relay\'s size limit', 'Use smaller files, or the command line (cleanmatch match) for very large lists.'],
-  4029: ['The relay is busy', 'Too many collaborations are running from this network. Wait a minute and try again.'],
-  4008: ['The connection was idle for too long', 'Start a new collaboration and keep both pages open until the report appears.'],
+  4029: ['Too many connections from your network', 'Too many collaborations are running from this network address at once. Close other collaboration tabs or wait a minute, then try again.'],
+  4503: ['The relay is busy', 'The relay is at capacity right now. Wait a few minutes and try again.'],
+  4008: ['The connection timed out', 'The collaboration was idle for too long or the connection stalled. Start a new collaboration and keep both pages open until the report appears.'],
   1001: ['The relay restarted', 'Start a new collaboration.'],
 };
+
+/** Codes whose wording already includes the error's message, so it is not repeated below. */
+const EMBEDS_MESSAGE = new Set(['binary-file', 'spreadsheet', 'file-limit', 'partner-aborted', 'set-too-small', 'set-too-large', 'manifest', 'state']);
 
 /** [title, what happened, what to do] for a CleanmatchError-like `{code, message, closeCode}`. */
 export function describe(err, ctx = {}) {
@@ -20,7 +27,7 @@ export function describe(err, ctx = {}) {
   const raw = err?.message ?? '';
   const m = raw ? raw[0].toUpperCase() + raw.slice(1).replace(/\.$/, '') : '';
   if (code === 'relay') {
-    const c = err.closeCode ?? Number(m.match(/\((\d{4})/)?.[1]);
+    const c = err.closeCode;
     if (CLOSE[c]) return [CLOSE[c][0], CLOSE[c][1]];
     return ['Lost the connection to the relay', ctx.running
       ? 'The relay is unreachable or the network dropped. Check your connection, then start a new collaboration; your partner has to start again too.'
@@ -80,7 +87,7 @@ export function showError(err, actions = [], ctx = {}) {
   fill($('.error-title', box), title);
   fill($('.error-text', box), '');
   fill($('.error-next', box), next);
-  fill($('.error-detail', box), err?.message && !next.includes(err.message) ? `Details: ${err.message}` : '');
+  fill($('.error-detail', box), err?.message && !EMBEDS_MESSAGE.has(err?.code) ? `Details: ${err.message}` : '');
   const acts = $('.error-actions', box);
   fill(acts, ...actions.map((a, i) => h('button', { type: 'button', class: a.primary || i === 0 ? 'primary' : null, onclick: () => { hideError(); a.run(); } }, a.label)));
   box.hidden = false;
