@@ -46,8 +46,8 @@ def write_messy(path: Path, ids: Iterable[int], segment: bool = True) -> Dict[st
             p = phone_e164(i)
         seg = "gold" if i % 2 else "silver"
         rows.append([e, p, f"Doe, Jane {i}", seg])
-    invalid = [["not an email", "12", "Nobody", "gold"] for _ in range(17)]
-    dups = [list(rows[j]) for j in range(0, 30, 3)]
+    invalid = [["not an email", "12", "", "gold"] for _ in range(17)]
+    dups = [list(rows[j]) for j in range(0, min(30, len(rows)), 3)]
     out = []
     for j, r in enumerate(rows):
         out.append(r)
