@@ -96,6 +96,29 @@ impl RecordSet {
         positions.iter().filter_map(|p| self.ids.get(*p as usize).copied()).collect()
     }
 
+    /// An order-independent SHA-256 over every record's group and key digests, for
+    /// checking that two readings (file and Spark, or two partitionings) agree.
+    fn fingerprint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let set = self.set.as_ref().ok_or_else(|| error("state", "these records were already handed to a match"))?;
+        let flat = set.to_flat();
+        let mut per_record: Vec<[u8; 32]> = Vec::with_capacity(flat.rows.len());
+        let mut at = 0usize;
+        for (i, count) in flat.counts.iter().enumerate() {
+            let mut bytes = Vec::new();
+            let label = flat.groups.get(i).and_then(|g| flat.labels.get(*g as usize)).map_or("", String::as_str);
+            bytes.extend_from_slice(label.as_bytes());
+            bytes.push(0);
+            for j in at..at + usize::from(*count) {
+                bytes.push(flat.keys.get(j).copied().unwrap_or(u8::MAX));
+                bytes.extend_from_slice(flat.digests.get(j * DIGEST_LEN..(j + 1) * DIGEST_LEN).unwrap_or(&[]));
+            }
+            at += usize::from(*count);
+            per_record.push(cleanmatch::hash::sha256(&bytes));
+        }
+        per_record.sort_unstable();
+        Ok(PyBytes::new(py, &cleanmatch::hash::sha256(per_record.as_flattened())))
+    }
+
     /// Usable records.
     fn __len__(&self) -> usize {
         self.set.as_ref().map_or(0, |s| s.len())

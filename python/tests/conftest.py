@@ -37,6 +37,8 @@ def relay(cli):
 def spark():
     from pyspark.sql import SparkSession
 
+    # Executors run this interpreter (the one with cleanmatch installed).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     s = (SparkSession.builder.master("local[2]").appName("cleanmatch-tests")
          .config("spark.sql.execution.arrow.pyspark.enabled", "true")
          .config("spark.sql.shuffle.partitions", "4")

@@ -53,7 +53,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     from .. import CleanmatchError
     from .driver import match_dataframe, read_input
 
+    import os
+
     from pyspark.sql import SparkSession
+
+    # In local mode the executors' Python is this one (which has cleanmatch); on a
+    # cluster, PYSPARK_PYTHON or the cluster's configuration decides.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     builder = SparkSession.builder.appName("cleanmatch")
     if args.master:

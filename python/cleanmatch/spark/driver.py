@@ -150,6 +150,8 @@ def _merge_quality(parts: List[Dict[str, Any]], cross_duplicates: int) -> Dict[s
         for kind, stats in p.get("kinds", {}).items():
             acc = out["kinds"].setdefault(kind, {})
             for f, v in stats.items():
+                # A partition sees only its own repeated values: say so in the name.
+                f = "duplicate_in_partition" if f == "duplicate" else f
                 acc[f] = acc.get(f, 0) + v
         for why, n in p.get("unused_rows", {}).items():
             out["unused_rows"][why] = out["unused_rows"].get(why, 0) + n
