@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Python package's tests: creates .venv/ at the repository root if missing, installs
+# maturin, pyarrow, pandas<3, pyspark 4.3 and pytest, builds the command line (for the
+# relay and the CLI partner), the native byte-equality helper and the wheel, installs the
+# wheel and runs pytest (PySpark in local[2]; needs Java 17). Exits non-zero on failure.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.5,<2' 'pyarrow>=14' 'pandas<3' 'pyspark==4.3.*' pytest
+cargo build -q --bin cleanmatch
+(cd python && cargo build -q --example blind_fixed && ../.venv/bin/maturin build -q -o target/wheels)
+wheel="$(ls -t python/target/wheels/cleanmatch-*.whl | head -1)"
+.venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+export PYSPARK_PYTHON="$root/.venv/bin/python"
+cd python
+exec ../.venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"
