@@ -7,7 +7,10 @@ use cleanmatch::psi::{blind_batch, evaluate_batch, Secret};
 use std::io::BufRead;
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn main() {
@@ -15,7 +18,11 @@ fn main() {
     let secret = Secret::from_bytes(&unhex(&args[2])).unwrap();
     for line in std::io::stdin().lock().lines() {
         let input = unhex(line.unwrap().trim());
-        let out = if args[1] == "evaluate" { evaluate_batch(&secret, &input) } else { blind_batch(&secret, &args[1], &input) };
+        let out = if args[1] == "evaluate" {
+            evaluate_batch(&secret, &input)
+        } else {
+            blind_batch(&secret, &args[1], &input)
+        };
         println!("{}", cleanmatch::hash::to_hex(&out.unwrap()));
     }
 }

@@ -25,13 +25,28 @@ pub struct StrColumn<'a> {
 
 impl<'a> StrColumn<'a> {
     /// Checks the buffers against the declared length once, so `get` cannot fail later.
-    pub fn new(offsets: &'a [u8], data: &'a [u8], validity: &'a [u8], offset: usize, len: usize) -> PyResult<Self> {
+    pub fn new(
+        offsets: &'a [u8],
+        data: &'a [u8],
+        validity: &'a [u8],
+        offset: usize,
+        len: usize,
+    ) -> PyResult<Self> {
         let need = (offset + len + 1) * 8;
         let bitmap_ok = validity.is_empty() || validity.len() * 8 >= offset + len;
         if offsets.len() < need || !bitmap_ok {
-            return Err(error("invalid-length", "the column's buffers are shorter than its length"));
+            return Err(error(
+                "invalid-length",
+                "the column's buffers are shorter than its length",
+            ));
         }
-        Ok(StrColumn { offsets, data, validity, offset, len })
+        Ok(StrColumn {
+            offsets,
+            data,
+            validity,
+            offset,
+            len,
+        })
     }
 
     fn at(&self, i: usize) -> usize {
@@ -89,33 +104,66 @@ impl StrBuilder {
                 *last |= 1 << (self.len % 8);
             }
         }
-        self.offsets.extend_from_slice(&(self.data.len() as i64).to_le_bytes());
+        self.offsets
+            .extend_from_slice(&(self.data.len() as i64).to_le_bytes());
         self.len += 1;
     }
 
-    pub fn into_py<'py>(self, py: Python<'py>) -> (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>) {
-        (PyBytes::new(py, &self.offsets), PyBytes::new(py, &self.data), PyBytes::new(py, &self.validity))
+    pub fn into_py<'py>(
+        self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+    ) {
+        (
+            PyBytes::new(py, &self.offsets),
+            PyBytes::new(py, &self.data),
+            PyBytes::new(py, &self.validity),
+        )
     }
 }
 
 fn preset(name: &str) -> PyResult<Preset> {
     Preset::named(name).ok_or_else(|| {
-        error("unknown-preset", format!("unknown preset {name:?}; valid presets: {}", Preset::NAMES.join(", ")))
+        error(
+            "unknown-preset",
+            format!(
+                "unknown preset {name:?}; valid presets: {}",
+                Preset::NAMES.join(", ")
+            ),
+        )
     })
 }
 
 fn kind(name: &str) -> PyResult<Kind> {
     Kind::parse(name).ok_or_else(|| {
         let all: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-        error("unknown-kind", format!("unknown kind {name:?}; valid kinds: {}", all.join(", ")))
+        error(
+            "unknown-kind",
+            format!("unknown kind {name:?}; valid kinds: {}", all.join(", ")),
+        )
     })
 }
 
 type NormalizeOut<'py> = (
-    (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+    (
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+    ),
     Bound<'py, PyBytes>,
-    (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>),
-    (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+    (
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+    ),
+    (
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+        Bound<'py, PyBytes>,
+    ),
 );
 
 /// Normalizes and hashes a string column: returns the normalized column, the digests
@@ -139,7 +187,10 @@ pub fn normalize_column<'py>(
     let kind = kind(kind_name)?;
     if let Some(cc) = default_country {
         if !cleanmatch::normalize::is_known_country(cc) {
-            return Err(error("unknown-country", format!("unknown default country {cc:?} (ISO 3166-1 alpha-2)")));
+            return Err(error(
+                "unknown-country",
+                format!("unknown default country {cc:?} (ISO 3166-1 alpha-2)"),
+            ));
         }
     }
     let column = StrColumn::new(offsets, data, validity, offset, length)?;
@@ -167,14 +218,24 @@ pub fn normalize_column<'py>(
         }
         (normalized, digests, codes, reasons)
     });
-    Ok((normalized.into_py(py), PyBytes::new(py, &digests), codes.into_py(py), reasons.into_py(py)))
+    Ok((
+        normalized.into_py(py),
+        PyBytes::new(py, &digests),
+        codes.into_py(py),
+        reasons.into_py(py),
+    ))
 }
 
 fn secret(bytes: &[u8]) -> PyResult<Secret> {
     Secret::from_bytes(bytes).map_err(|e| psi(&e))
 }
 
-fn pieces<F>(input: &[u8], width: usize, parallel: bool, f: F) -> Result<Vec<u8>, cleanmatch::psi::PsiError>
+fn pieces<F>(
+    input: &[u8],
+    width: usize,
+    parallel: bool,
+    f: F,
+) -> Result<Vec<u8>, cleanmatch::psi::PsiError>
 where
     F: Fn(&[u8]) -> Result<Vec<u8>, cleanmatch::psi::PsiError> + Sync,
 {
@@ -188,7 +249,9 @@ where
             Ok(p) => out.extend_from_slice(&p),
             // Report the bad point's index in the whole column, not in its piece.
             Err(cleanmatch::psi::PsiError::InvalidPoint { index }) => {
-                return Err(cleanmatch::psi::PsiError::InvalidPoint { index: i * PIECE + index })
+                return Err(cleanmatch::psi::PsiError::InvalidPoint {
+                    index: i * PIECE + index,
+                })
             }
             Err(e) => return Err(e),
         }
@@ -200,18 +263,33 @@ where
 /// in order.
 #[pyfunction]
 #[pyo3(signature = (key, digests, secret_bytes, parallel=true))]
-pub fn blind<'py>(py: Python<'py>, key: &str, digests: &[u8], secret_bytes: &[u8], parallel: bool) -> PyResult<Bound<'py, PyBytes>> {
+pub fn blind<'py>(
+    py: Python<'py>,
+    key: &str,
+    digests: &[u8],
+    secret_bytes: &[u8],
+    parallel: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
     let s = secret(secret_bytes)?;
-    let out = py.detach(|| pieces(digests, DIGEST_LEN, parallel, |d| blind_batch(&s, key, d))).map_err(|e| psi(&e))?;
+    let out = py
+        .detach(|| pieces(digests, DIGEST_LEN, parallel, |d| blind_batch(&s, key, d)))
+        .map_err(|e| psi(&e))?;
     Ok(PyBytes::new(py, &out))
 }
 
 /// `(P·s)[..12]` for every 32-byte point `P`.
 #[pyfunction]
 #[pyo3(signature = (points, secret_bytes, parallel=true))]
-pub fn evaluate<'py>(py: Python<'py>, points: &[u8], secret_bytes: &[u8], parallel: bool) -> PyResult<Bound<'py, PyBytes>> {
+pub fn evaluate<'py>(
+    py: Python<'py>,
+    points: &[u8],
+    secret_bytes: &[u8],
+    parallel: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
     let s = secret(secret_bytes)?;
-    let out = py.detach(|| pieces(points, POINT_LEN, parallel, |p| evaluate_batch(&s, p))).map_err(|e| psi(&e))?;
+    let out = py
+        .detach(|| pieces(points, POINT_LEN, parallel, |p| evaluate_batch(&s, p)))
+        .map_err(|e| psi(&e))?;
     debug_assert_eq!(out.len() % VALUE_LEN, 0);
     Ok(PyBytes::new(py, &out))
 }

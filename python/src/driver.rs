@@ -13,7 +13,9 @@
 use crate::errors::error;
 use crate::records::RecordSet;
 use cleanmatch::loader::RowPicker;
-use cleanmatch::manifest::{LocalRules, Manifest, Measurement, Mode, Side, Template, PROTOCOL_VERSION};
+use cleanmatch::manifest::{
+    LocalRules, Manifest, Measurement, Mode, Side, Template, PROTOCOL_VERSION,
+};
 use cleanmatch::psi::{OwnSet, PsiError, Task};
 use cleanmatch::relay::client::{RelayClient, RelayEvent};
 use cleanmatch::seal::{Invite, Role};
@@ -80,11 +82,19 @@ impl Shared {
     }
 }
 
+/// What the caller hands the background loop.
+enum Input {
+    /// A task's result.
+    Done(u64, Result<Vec<u8>, PsiError>),
+    /// Stop the run (the external executor failed); the partner is told why.
+    Cancel(String),
+}
+
 /// One side of a match, running in a background thread.
 #[pyclass(module = "cleanmatch._native")]
 pub struct Run {
     shared: Arc<Shared>,
-    results: mpsc::UnboundedSender<(u64, Result<Vec<u8>, PsiError>)>,
+    results: mpsc::UnboundedSender<Input>,
     invite: Option<String>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -93,13 +103,18 @@ fn parse_mode(mode: &str) -> PyResult<Mode> {
     match mode {
         "aggregate" => Ok(Mode::Aggregate),
         "audience" => Ok(Mode::Audience),
-        other => Err(error("usage", format!("unknown mode '{other}' (aggregate or audience)"))),
+        other => Err(error(
+            "usage",
+            format!("unknown mode '{other}' (aggregate or audience)"),
+        )),
     }
 }
 
 fn page_url(relay: &str) -> String {
     let base = relay.trim_end_matches('/');
-    let base = base.replacen("ws://", "http://", 1).replacen("wss://", "https://", 1);
+    let base = base
+        .replacen("ws://", "http://", 1)
+        .replacen("wss://", "https://", 1);
     format!("{base}/")
 }
 
@@ -113,7 +128,10 @@ fn relay_from_invite(url: &str) -> Option<String> {
 }
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 #[pymethods]
@@ -161,34 +179,76 @@ impl Run {
             file_name,
         };
         if options.host == options.invite.is_some() {
-            return Err(error("usage", "give either host=True (with relay) or invite"));
+            return Err(error(
+                "usage",
+                "give either host=True (with relay) or invite",
+            ));
         }
         if options.audience_out.is_some() && records.source.is_none() {
-            return Err(error("usage", "audience_out needs records read from a file; use Run.matched_rows otherwise"));
+            return Err(error(
+                "usage",
+                "audience_out needs records read from a file; use Run.matched_rows otherwise",
+            ));
         }
-        let set = records.set.take().ok_or_else(|| error("state", "these records were already handed to a match"))?;
+        let set = records
+            .set
+            .take()
+            .ok_or_else(|| error("state", "these records were already handed to a match"))?;
         if set.is_empty() {
             return Err(error("no-usable-record", "no usable record"));
         }
         let source = records.source.clone();
         let (session, invite, relay) = open(&options, &set)?;
-        let executor = if external { Executor::External } else { Executor::Local };
-        let max_in_flight = if max_in_flight > 0 { max_in_flight } else { 2 * rayon::current_num_threads() };
-        let shared = Arc::new(Shared { state: Mutex::new(State::default()), changed: Condvar::new() });
+        let executor = if external {
+            Executor::External
+        } else {
+            Executor::Local
+        };
+        let max_in_flight = if max_in_flight > 0 {
+            max_in_flight
+        } else {
+            2 * rayon::current_num_threads()
+        };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+        });
         let (tx, rx) = mpsc::unbounded_channel();
         let (sh, results) = (shared.clone(), tx.clone());
-        let invite_url = options.host.then(|| format!("{}#{}", page_url(&relay), invite.fragment()));
+        let invite_url = options
+            .host
+            .then(|| format!("{}#{}", page_url(&relay), invite.fragment()));
         let thread = std::thread::Builder::new()
             .name("cleanmatch-run".into())
             .spawn(move || {
-                let outcome = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt.block_on(drive(session, invite, relay, options, set, source, executor, max_in_flight, sh.clone(), results, rx)),
+                let outcome = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(drive(
+                        session,
+                        invite,
+                        relay,
+                        options,
+                        set,
+                        source,
+                        executor,
+                        max_in_flight,
+                        sh.clone(),
+                        results,
+                        rx,
+                    )),
                     Err(e) => Err(("runtime".into(), format!("cannot start the runtime: {e}"))),
                 };
                 sh.update(|s| s.outcome = Some(outcome));
             })
             .map_err(|e| error("runtime", format!("cannot start a thread: {e}")))?;
-        Ok(Run { shared, results: tx, invite: invite_url, thread: Some(thread) })
+        Ok(Run {
+            shared,
+            results: tx,
+            invite: invite_url,
+            thread: Some(thread),
+        })
     }
 
     /// Host: the invite link to give the partner (`None` for a guest).
@@ -208,11 +268,18 @@ impl Run {
         py: Python<'py>,
         max: usize,
         timeout: f64,
-    ) -> PyResult<Option<(Option<Bound<'py, PyBytes>>, Vec<(u64, &'static str, Option<&'static str>, Bound<'py, PyBytes>)>)>> {
+    ) -> PyResult<
+        Option<(
+            Option<Bound<'py, PyBytes>>,
+            Vec<(u64, &'static str, Option<&'static str>, Bound<'py, PyBytes>)>,
+        )>,
+    > {
         let shared = self.shared.clone();
         let taken = py.detach(move || {
             let deadline = Instant::now() + Duration::from_secs_f64(timeout.max(0.0));
-            let Ok(mut s) = shared.state.lock() else { return None };
+            let Ok(mut s) = shared.state.lock() else {
+                return None;
+            };
             loop {
                 if s.outcome.is_some() {
                     return None;
@@ -249,13 +316,21 @@ impl Run {
 
     /// External executor: hands back a task's result (points or values back to back).
     fn complete(&self, id: u64, output: Vec<u8>) {
-        let _ = self.results.send((id, Ok(output)));
+        let _ = self.results.send(Input::Done(id, Ok(output)));
     }
 
     /// External executor: a task failed because the partner sent an invalid point at
     /// `index` of the task's input.
     fn complete_invalid_point(&self, id: u64, index: usize) {
-        let _ = self.results.send((id, Err(PsiError::InvalidPoint { index })));
+        let _ = self
+            .results
+            .send(Input::Done(id, Err(PsiError::InvalidPoint { index })));
+    }
+
+    /// Stops the run: the partner gets an abort with `reason` (no identifiers in it),
+    /// and `wait` raises with code `cancelled`.
+    fn cancel(&self, reason: String) {
+        let _ = self.results.send(Input::Cancel(reason));
     }
 
     /// Waits for the end (in slices, so Ctrl-C reaches Python) and returns the report
@@ -264,8 +339,13 @@ impl Run {
         loop {
             let shared = self.shared.clone();
             let outcome = py.detach(move || {
-                let Ok(s) = shared.state.lock() else { return Some(Err(("internal".into(), "lock poisoned".into()))) };
-                let (s, _) = shared.changed.wait_timeout_while(s, Duration::from_millis(200), |s| s.outcome.is_none()).ok()?;
+                let Ok(s) = shared.state.lock() else {
+                    return Some(Err(("internal".into(), "lock poisoned".into())));
+                };
+                let (s, _) = shared
+                    .changed
+                    .wait_timeout_while(s, Duration::from_millis(200), |s| s.outcome.is_none())
+                    .ok()?;
                 s.outcome.clone()
             });
             py.check_signals()?;
@@ -281,23 +361,41 @@ impl Run {
     /// Audience mode, after `wait`: positions of this side's matched records in the
     /// `RecordSet` (file rows for a file; for Spark records, indexes into their ids).
     fn matched_rows(&self) -> Option<Vec<u32>> {
-        self.shared.state.lock().ok().and_then(|s| s.matched.clone())
+        self.shared
+            .state
+            .lock()
+            .ok()
+            .and_then(|s| s.matched.clone())
     }
 }
 
 /// Builds the session as `cleanmatch match` does.
 fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
-    let local = LocalRules { min_k: o.k, min_records: o.min_records, max_records: o.max_records, allow_audience: o.mode == Mode::Audience };
+    let local = LocalRules {
+        min_k: o.k,
+        min_records: o.min_records,
+        max_records: o.max_records,
+        allow_audience: o.mode == Mode::Audience,
+    };
     if o.host {
-        let relay = o.relay.clone().ok_or_else(|| error("usage", "--host needs --relay"))?;
+        let relay = o
+            .relay
+            .clone()
+            .ok_or_else(|| error("usage", "--host needs --relay"))?;
         let invite = Invite::generate().map_err(|e| error("seal", e))?;
         let measurement = match &o.measurement {
             Some(spec) => {
                 if o.group.is_none() {
                     return Err(error("usage", "--measurement needs --group"));
                 }
-                let (exposed, control) = spec.split_once(',').ok_or_else(|| error("usage", "--measurement takes EXPOSED,CONTROL"))?;
-                Some(Measurement { side: Side::Host, exposed: exposed.into(), control: control.into() })
+                let (exposed, control) = spec
+                    .split_once(',')
+                    .ok_or_else(|| error("usage", "--measurement takes EXPOSED,CONTROL"))?;
+                Some(Measurement {
+                    side: Side::Host,
+                    exposed: exposed.into(),
+                    control: control.into(),
+                })
             }
             None => None,
         };
@@ -317,17 +415,26 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
             k: o.k,
             min_records: o.min_records,
             max_records: o.max_records,
-            host_group: if o.mode == Mode::Aggregate { o.group.clone() } else { None },
+            host_group: if o.mode == Mode::Aggregate {
+                o.group.clone()
+            } else {
+                None
+            },
             guest_group: None,
             measurement,
             purpose: o.purpose.clone(),
         };
-        let session = Session::host(invite.clone(), local, proposal).map_err(|e| error(e.code(), e))?;
+        let session =
+            Session::host(invite.clone(), local, proposal).map_err(|e| error(e.code(), e))?;
         Ok((session, invite, relay))
     } else {
         let url = o.invite.clone().unwrap_or_default();
         let invite = Invite::parse(&url).map_err(|e| error("seal", e))?;
-        let relay = o.relay.clone().or_else(|| relay_from_invite(&url)).ok_or_else(|| error("usage", "give --relay or a full invite link"))?;
+        let relay = o
+            .relay
+            .clone()
+            .or_else(|| relay_from_invite(&url))
+            .ok_or_else(|| error("usage", "give --relay or a full invite link"))?;
         Ok((Session::guest(invite.clone(), local), invite, relay))
     }
 }
@@ -347,11 +454,15 @@ async fn drive(
     executor: Executor,
     max_in_flight: usize,
     shared: Arc<Shared>,
-    done_tx: mpsc::UnboundedSender<(u64, Result<Vec<u8>, PsiError>)>,
-    mut done_rx: mpsc::UnboundedReceiver<(u64, Result<Vec<u8>, PsiError>)>,
+    done_tx: mpsc::UnboundedSender<Input>,
+    mut done_rx: mpsc::UnboundedReceiver<Input>,
 ) -> Outcome {
     let side = session.side();
-    let role = if side == Side::Host { Role::Host } else { Role::Guest };
+    let role = if side == Side::Host {
+        Role::Host
+    } else {
+        Role::Guest
+    };
     let room = invite.room_id();
     let mut conn = RelayClient::connect(&relay, &room, role)
         .await
@@ -367,15 +478,19 @@ async fn drive(
 
     loop {
         while in_flight < max_in_flight {
-            let Some(task) = session.poll_task() else { break };
-            let Some(secret) = session.secret().cloned() else { break };
+            let Some(task) = session.poll_task() else {
+                break;
+            };
+            let Some(secret) = session.secret().cloned() else {
+                break;
+            };
             in_flight += 1;
             match executor {
                 Executor::Local => {
                     let tx = done_tx.clone();
                     rayon::spawn(move || {
                         let id = task.id;
-                        let _ = tx.send((id, task.run(&secret)));
+                        let _ = tx.send(Input::Done(id, task.run(&secret)));
                     });
                 }
                 Executor::External => shared.update(|s| {
@@ -402,30 +517,55 @@ async fn drive(
                     eprintln!("the host proposes:\n{}", describe(&m));
                     if !o.yes && !ask("accept this manifest?") {
                         session.cancel("the partner declined the manifest");
-                    } else if let Err(e) = session.accept(&held, if m.mode == Mode::Aggregate { o.group.clone() } else { None }) {
+                    } else if let Err(e) = session.accept(
+                        &held,
+                        if m.mode == Mode::Aggregate {
+                            o.group.clone()
+                        } else {
+                            None
+                        },
+                    ) {
                         eprintln!("cannot accept: {e}");
                     }
                 }
                 Event::Countered { manifest, changes } => {
-                    eprintln!("the partner tightened the manifest: {}\n{}", changes.join("; "), describe(&manifest));
+                    eprintln!(
+                        "the partner tightened the manifest: {}\n{}",
+                        changes.join("; "),
+                        describe(&manifest)
+                    );
                     if !o.yes && !ask("accept the tightened manifest?") {
                         session.cancel("the host declined the tightened manifest");
                     } else {
-                        session.confirm().map_err(|e| fail(e.code(), e.to_string()))?;
+                        session
+                            .confirm()
+                            .map_err(|e| fail(e.code(), e.to_string()))?;
                     }
                 }
                 Event::Agreed(m) => {
-                    eprintln!("agreed on manifest {}", &cleanmatch::report::hex(&m.hash())[..16]);
-                    let own = set.take().map(|s| s.restricted(&m.keys)).unwrap_or_default();
+                    eprintln!(
+                        "agreed on manifest {}",
+                        &cleanmatch::report::hex(&m.hash())[..16]
+                    );
+                    let own = set
+                        .take()
+                        .map(|s| s.restricted(&m.keys))
+                        .unwrap_or_default();
                     eprintln!("blinding {} records ...", own.len());
-                    session.start(own).map_err(|e| fail(e.code(), e.to_string()))?;
+                    session
+                        .start(own)
+                        .map_err(|e| fail(e.code(), e.to_string()))?;
                 }
                 Event::Finished => {
-                    let report = session.report().ok_or_else(|| fail("internal", "no report"))?;
+                    let report = session
+                        .report()
+                        .ok_or_else(|| fail("internal", "no report"))?;
                     let mut json = report.for_side(side);
                     let matched = session.matched_rows();
                     if let (Some(path), Some((file, sheet))) = (&o.audience_out, &source) {
-                        let rows = matched.clone().ok_or_else(|| fail("usage", "no matched rows: audience mode was not agreed"))?;
+                        let rows = matched.clone().ok_or_else(|| {
+                            fail("usage", "no matched rows: audience mode was not agreed")
+                        })?;
                         let n = write_rows(file, sheet.clone(), path, &rows)?;
                         json["audience_rows_written"] = serde_json::json!(n);
                     }
@@ -438,11 +578,15 @@ async fn drive(
                             file_name: &o.file_name,
                         };
                         let text = cleanmatch::report::receipt(manifest, report, &ctx).to_string();
-                        std::fs::write(path, text).map_err(|e| fail("io", format!("{}: {e}", path.display())))?;
+                        std::fs::write(path, text)
+                            .map_err(|e| fail("io", format!("{}: {e}", path.display())))?;
                     }
                     shared.update(|s| s.matched = matched);
                     conn.close().await;
-                    eprintln!("done in {:.1} s; report hashes agree", started.elapsed().as_secs_f64());
+                    eprintln!(
+                        "done in {:.1} s; report hashes agree",
+                        started.elapsed().as_secs_f64()
+                    );
                     return Ok(json.to_string());
                 }
                 Event::Failed { code, message } => {
@@ -467,10 +611,20 @@ async fn drive(
             }
         }
         tokio::select! {
-            Some((id, result)) = done_rx.recv() => {
-                in_flight = in_flight.saturating_sub(1);
-                let _ = session.complete(id, result);
-            }
+            Some(input) = done_rx.recv() => match input {
+                Input::Done(id, result) => {
+                    in_flight = in_flight.saturating_sub(1);
+                    let _ = session.complete(id, result);
+                }
+                Input::Cancel(reason) => {
+                    session.cancel(&reason);
+                    while let Some(frame) = session.poll_transmit() {
+                        let _ = conn.send(frame).await;
+                    }
+                    conn.close().await;
+                    return Err(fail("cancelled", reason));
+                }
+            },
             event = conn.recv() => match event {
                 Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
                 Some(RelayEvent::PeerJoined) => {
@@ -499,8 +653,14 @@ async fn drive(
     }
 }
 
-fn write_rows(file: &PathBuf, sheet: Option<String>, out: &PathBuf, rows: &[u32]) -> Result<usize, (String, String)> {
-    let io_err = |p: &PathBuf, e: &dyn core::fmt::Display| fail("io", format!("{}: {e}", p.display()));
+fn write_rows(
+    file: &PathBuf,
+    sheet: Option<String>,
+    out: &PathBuf,
+    rows: &[u32],
+) -> Result<usize, (String, String)> {
+    let io_err =
+        |p: &PathBuf, e: &dyn core::fmt::Display| fail("io", format!("{}: {e}", p.display()));
     let mut input = std::fs::File::open(file).map_err(|e| io_err(file, &e))?;
     let output = std::fs::File::create(out).map_err(|e| io_err(out, &e))?;
     let mut output = std::io::BufWriter::new(output);
@@ -512,10 +672,14 @@ fn write_rows(file: &PathBuf, sheet: Option<String>, out: &PathBuf, rows: &[u32]
             break;
         }
         picker.push(&buf[..n]).map_err(|e| io_err(file, &e))?;
-        output.write_all(&picker.take_output()).map_err(|e| io_err(out, &e))?;
+        output
+            .write_all(&picker.take_output())
+            .map_err(|e| io_err(out, &e))?;
     }
     let n = picker.finish().map_err(|e| io_err(file, &e))?;
-    output.write_all(&picker.take_output()).map_err(|e| io_err(out, &e))?;
+    output
+        .write_all(&picker.take_output())
+        .map_err(|e| io_err(out, &e))?;
     output.flush().map_err(|e| io_err(out, &e))?;
     Ok(n)
 }
@@ -537,14 +701,20 @@ async fn reconnect(relay: &str, room: &str, role: Role) -> Result<RelayClient, (
     loop {
         match RelayClient::connect(relay, room, role).await {
             Ok(c) => return Ok(c),
-            Err(e) if start.elapsed() > Duration::from_secs(60) => return Err(fail("relay", format!("cannot reconnect to the relay: {e}"))),
+            Err(e) if start.elapsed() > Duration::from_secs(60) => {
+                return Err(fail("relay", format!("cannot reconnect to the relay: {e}")))
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
         }
     }
 }
 
 fn describe(m: &Manifest) -> String {
-    let name = |v: serde_json::Result<serde_json::Value>| v.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let name = |v: serde_json::Result<serde_json::Value>| {
+        v.ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
     format!(
         "  template {}, mode {}, keys {}, preset {} ({}), k {}, set size {}..{}, host breakdown {}, partner breakdown {}, purpose: {}",
         name(serde_json::to_value(m.template)),

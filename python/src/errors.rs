@@ -12,7 +12,12 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(_native, CleanmatchError, PyException, "A cleanmatch failure; `code` is a stable kebab-case string.");
+create_exception!(
+    _native,
+    CleanmatchError,
+    PyException,
+    "A cleanmatch failure; `code` is a stable kebab-case string."
+);
 
 /// A `CleanmatchError` with `code` and `message` set, and an optional `index`.
 pub fn error(code: &str, message: impl core::fmt::Display) -> PyErr {
@@ -68,9 +73,13 @@ pub fn ingest_code(e: &IngestError) -> &'static str {
     match e {
         IngestError::EmptyFile => "empty-file",
         IngestError::BinaryFile { .. } => "binary-file",
-        IngestError::FieldTooLong { .. } | IngestError::RowTooLong { .. } | IngestError::TooManyColumns { .. } => "file-limit",
+        IngestError::FieldTooLong { .. }
+        | IngestError::RowTooLong { .. }
+        | IngestError::TooManyColumns { .. } => "file-limit",
         IngestError::SpreadsheetTooLarge { .. } => "file-limit",
-        IngestError::InvalidSpreadsheet { .. } | IngestError::NoSuchSheet { .. } | IngestError::NoSheet => "spreadsheet",
+        IngestError::InvalidSpreadsheet { .. }
+        | IngestError::NoSuchSheet { .. }
+        | IngestError::NoSheet => "spreadsheet",
         IngestError::NoIdentifierColumn => "no-identifier-column",
         IngestError::UnknownColumn { .. } => "unknown-column",
         IngestError::UnknownRole { .. } => "unknown-role",

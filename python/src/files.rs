@@ -14,18 +14,32 @@ use std::path::{Path, PathBuf};
 /// Bytes per read, as the command line.
 const CHUNK: usize = 1 << 20;
 
-fn stream<E>(path: &Path, mut push: impl FnMut(&[u8]) -> Result<(), E>, code: impl Fn(&E) -> &'static str) -> PyResult<()>
+fn stream<E>(
+    path: &Path,
+    mut push: impl FnMut(&[u8]) -> Result<(), E>,
+    code: impl Fn(&E) -> &'static str,
+) -> PyResult<()>
 where
     E: core::fmt::Display,
 {
-    let mut file = File::open(path).map_err(|e| error("unreadable-file", format!("{}: cannot read: {e}", path.display())))?;
+    let mut file = File::open(path).map_err(|e| {
+        error(
+            "unreadable-file",
+            format!("{}: cannot read: {e}", path.display()),
+        )
+    })?;
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(error("unreadable-file", format!("{}: cannot read: {e}", path.display()))),
+            Err(e) => {
+                return Err(error(
+                    "unreadable-file",
+                    format!("{}: cannot read: {e}", path.display()),
+                ))
+            }
         };
         push(&buf[..n]).map_err(|e| error(code(&e), format!("{}: {e}", path.display())))?;
     }
@@ -34,18 +48,33 @@ where
 /// The preset by name, or the command line's message.
 pub fn preset(name: &str) -> PyResult<Preset> {
     Preset::named(name).ok_or_else(|| {
-        error("unknown-preset", format!("unknown preset {name:?}; valid presets: {}", Preset::NAMES.join(", ")))
+        error(
+            "unknown-preset",
+            format!(
+                "unknown preset {name:?}; valid presets: {}",
+                Preset::NAMES.join(", ")
+            ),
+        )
     })
 }
 
 /// Reads a whole file through the core (see `cleanmatch::cli::records::read`).
-pub fn read(file: &Path, preset_name: &str, options: LoadOptions, suppress: Option<&Path>, keep: bool) -> PyResult<Loaded> {
+pub fn read(
+    file: &Path,
+    preset_name: &str,
+    options: LoadOptions,
+    suppress: Option<&Path>,
+    keep: bool,
+) -> PyResult<Loaded> {
     let preset = preset(preset_name)?;
     let suppression = match suppress {
         Some(path) => {
             let mut l = SuppressionLoader::new(preset.clone(), options.default_country.clone());
             stream(path, |c| l.push(c), ingest_code)?;
-            Some(l.finish().map_err(|e| error(ingest_code(&e), format!("{}: {e}", path.display())))?)
+            Some(
+                l.finish()
+                    .map_err(|e| error(ingest_code(&e), format!("{}: {e}", path.display())))?,
+            )
         }
         None => None,
     };
@@ -54,11 +83,23 @@ pub fn read(file: &Path, preset_name: &str, options: LoadOptions, suppress: Opti
         loader = loader.report_only();
     }
     stream(file, |c| loader.push(c), ingest_code)?;
-    loader.finish().map_err(|e| error(ingest_code(&e), format!("{}: {e}", file.display())))
+    loader
+        .finish()
+        .map_err(|e| error(ingest_code(&e), format!("{}: {e}", file.display())))
 }
 
-fn options(default_country: Option<String>, columns: Option<String>, group: Option<String>, sheet: Option<String>) -> LoadOptions {
-    LoadOptions { columns, group, default_country, sheet }
+fn options(
+    default_country: Option<String>,
+    columns: Option<String>,
+    group: Option<String>,
+    sheet: Option<String>,
+) -> LoadOptions {
+    LoadOptions {
+        columns,
+        group,
+        default_country,
+        sheet,
+    }
 }
 
 /// The local quality report of a file, as the JSON text `cleanmatch inspect` prints.

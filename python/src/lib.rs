@@ -17,7 +17,10 @@ mod records;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("CleanmatchError", m.py().get_type::<errors::CleanmatchError>())?;
+    m.add(
+        "CleanmatchError",
+        m.py().get_type::<errors::CleanmatchError>(),
+    )?;
     m.add("KEYS", cleanmatch::psi::KEYS.to_vec())?;
     m.add("POINT_LEN", cleanmatch::psi::POINT_LEN)?;
     m.add("VALUE_LEN", cleanmatch::psi::VALUE_LEN)?;

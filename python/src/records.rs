@@ -31,12 +31,24 @@ pub struct RecordSet {
 }
 
 impl RecordSet {
-    pub fn from_file(set: OwnSet, report: String, path: PathBuf, sheet: Option<String>) -> RecordSet {
-        RecordSet { set: Some(set), report, source: Some((path, sheet)), ids: Vec::new() }
+    pub fn from_file(
+        set: OwnSet,
+        report: String,
+        path: PathBuf,
+        sheet: Option<String>,
+    ) -> RecordSet {
+        RecordSet {
+            set: Some(set),
+            report,
+            source: Some((path, sheet)),
+            ids: Vec::new(),
+        }
     }
 
     fn set_mut(&mut self) -> PyResult<&mut OwnSet> {
-        self.set.as_mut().ok_or_else(|| error("state", "these records were already handed to a match"))
+        self.set
+            .as_mut()
+            .ok_or_else(|| error("state", "these records were already handed to a match"))
     }
 }
 
@@ -45,7 +57,12 @@ impl RecordSet {
     /// An empty set, filled with [`RecordSet::add_batch`].
     #[new]
     fn new() -> RecordSet {
-        RecordSet { set: Some(OwnSet::new()), report: "{}".into(), source: None, ids: Vec::new() }
+        RecordSet {
+            set: Some(OwnSet::new()),
+            report: "{}".into(),
+            source: None,
+            ids: Vec::new(),
+        }
     }
 
     /// Adds records: `ids` little-endian i64 per record, `groups` a large_string column
@@ -63,24 +80,30 @@ impl RecordSet {
         let g = StrColumn::new(&groups.0, &groups.1, &groups.2, groups.3, groups.4)?;
         let d = StrColumn::new(&digests.0, &digests.1, &digests.2, digests.3, digests.4)?;
         if ids.len() != n * 8 || g.len != n || d.len != n {
-            return Err(error("invalid-length", "the record columns differ in length"));
+            return Err(error(
+                "invalid-length",
+                "the record columns differ in length",
+            ));
         }
         let start = self.ids.len();
         let set = self.set_mut()?;
         let mut keys = Vec::with_capacity(KEYS.len());
-        for i in 0..n {
+        for (i, mask) in masks.iter().enumerate() {
             keys.clear();
             let bytes = d.get_bytes(i).unwrap_or(&[]);
             let mut pieces = bytes.chunks_exact(DIGEST_LEN);
             for k in 0..KEYS.len() {
-                if masks[i] & (1 << k) != 0 {
-                    let piece = pieces.next().ok_or_else(|| error("invalid-length", "a record has fewer digests than keys"))?;
+                if mask & (1 << k) != 0 {
+                    let piece = pieces.next().ok_or_else(|| {
+                        error("invalid-length", "a record has fewer digests than keys")
+                    })?;
                     let mut digest = [0u8; DIGEST_LEN];
                     digest.copy_from_slice(piece);
                     keys.push((k, digest));
                 }
             }
-            let row = u32::try_from(start + i).map_err(|_| error("set-too-large", "more than 2^32 records"))?;
+            let row = u32::try_from(start + i)
+                .map_err(|_| error("set-too-large", "more than 2^32 records"))?;
             set.add(row, g.get(i), &keys, u8::MAX);
         }
         for c in ids.chunks_exact(8) {
@@ -93,30 +116,47 @@ impl RecordSet {
 
     /// The Spark record ids at `positions` (as `Run.matched_rows` returns them).
     fn ids_of(&self, positions: Vec<u32>) -> Vec<i64> {
-        positions.iter().filter_map(|p| self.ids.get(*p as usize).copied()).collect()
+        positions
+            .iter()
+            .filter_map(|p| self.ids.get(*p as usize).copied())
+            .collect()
     }
 
     /// An order-independent SHA-256 over every record's group and key digests, for
     /// checking that two readings (file and Spark, or two partitionings) agree.
     fn fingerprint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let set = self.set.as_ref().ok_or_else(|| error("state", "these records were already handed to a match"))?;
+        let set = self
+            .set
+            .as_ref()
+            .ok_or_else(|| error("state", "these records were already handed to a match"))?;
         let flat = set.to_flat();
         let mut per_record: Vec<[u8; 32]> = Vec::with_capacity(flat.rows.len());
         let mut at = 0usize;
         for (i, count) in flat.counts.iter().enumerate() {
             let mut bytes = Vec::new();
-            let label = flat.groups.get(i).and_then(|g| flat.labels.get(*g as usize)).map_or("", String::as_str);
+            let label = flat
+                .groups
+                .get(i)
+                .and_then(|g| flat.labels.get(*g as usize))
+                .map_or("", String::as_str);
             bytes.extend_from_slice(label.as_bytes());
             bytes.push(0);
             for j in at..at + usize::from(*count) {
                 bytes.push(flat.keys.get(j).copied().unwrap_or(u8::MAX));
-                bytes.extend_from_slice(flat.digests.get(j * DIGEST_LEN..(j + 1) * DIGEST_LEN).unwrap_or(&[]));
+                bytes.extend_from_slice(
+                    flat.digests
+                        .get(j * DIGEST_LEN..(j + 1) * DIGEST_LEN)
+                        .unwrap_or(&[]),
+                );
             }
             at += usize::from(*count);
             per_record.push(cleanmatch::hash::sha256(&bytes));
         }
         per_record.sort_unstable();
-        Ok(PyBytes::new(py, &cleanmatch::hash::sha256(per_record.as_flattened())))
+        Ok(PyBytes::new(
+            py,
+            &cleanmatch::hash::sha256(per_record.as_flattened()),
+        ))
     }
 
     /// Usable records.
@@ -168,8 +208,13 @@ impl PartitionReader {
         }
         let mut columns = Vec::with_capacity(roles.len());
         for (name, role) in headers.iter().zip(&roles) {
-            let role = ColumnRole::parse(role).ok_or_else(|| error("unknown-role", format!("unknown column role {role:?}")))?;
-            columns.push(ColumnGuess { name: name.clone(), role, confidence: 1.0 });
+            let role = ColumnRole::parse(role)
+                .ok_or_else(|| error("unknown-role", format!("unknown column role {role:?}")))?;
+            columns.push(ColumnGuess {
+                name: name.clone(),
+                role,
+                confidence: 1.0,
+            });
         }
         let sniff = Sniff {
             format: FileFormat::Text,
@@ -182,9 +227,19 @@ impl PartitionReader {
             sheets: Vec::new(),
             sheet: None,
         };
-        let inspector = Inspector::new(&sniff, &columns, preset, default_country.as_deref(), group, None)
-            .map_err(|e| error(ingest_code(&e), e))?;
-        Ok(PartitionReader { inspector: Some(inspector), columns: headers.len() })
+        let inspector = Inspector::new(
+            &sniff,
+            &columns,
+            preset,
+            default_country.as_deref(),
+            group,
+            None,
+        )
+        .map_err(|e| error(ingest_code(&e), e))?;
+        Ok(PartitionReader {
+            inspector: Some(inspector),
+            columns: headers.len(),
+        })
     }
 
     /// Reads one batch: `columns` holds each column's large_string buffers
@@ -199,13 +254,24 @@ impl PartitionReader {
         ids: &[u8],
     ) -> PyResult<(
         Bound<'py, PyBytes>,
-        (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+        (
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+        ),
         Bound<'py, PyBytes>,
-        (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>),
+        (
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+        ),
         Bound<'py, PyBytes>,
     )> {
         if columns.len() != self.columns {
-            return Err(error("invalid-length", "the batch has another number of columns"));
+            return Err(error(
+                "invalid-length",
+                "the batch has another number of columns",
+            ));
         }
         let n = ids.len() / 8;
         let cols = columns
@@ -215,7 +281,10 @@ impl PartitionReader {
         if cols.iter().any(|c| c.len != n) {
             return Err(error("invalid-length", "the columns differ in length"));
         }
-        let inspector = self.inspector.as_mut().ok_or_else(|| error("state", "the partition is finished"))?;
+        let inspector = self
+            .inspector
+            .as_mut()
+            .ok_or_else(|| error("state", "the partition is finished"))?;
         let (out_ids, groups, masks, digests, fps) = py.detach(|| {
             let mut out_ids = Vec::new();
             let mut groups = StrBuilder::new();
@@ -229,7 +298,10 @@ impl PartitionReader {
                 let id = i64::from_le_bytes(b);
                 fields.clear();
                 fields.extend(cols.iter().map(|c| c.get(i).unwrap_or("").to_owned()));
-                let row = Row { number: u64::try_from(id).unwrap_or(0), fields: core::mem::take(&mut fields) };
+                let row = Row {
+                    number: u64::try_from(id).unwrap_or(0),
+                    fields: core::mem::take(&mut fields),
+                };
                 let (outcome, record) = inspector.add(&row);
                 fields = row.fields;
                 if outcome != RowOutcome::Used {
@@ -266,13 +338,22 @@ impl PartitionReader {
             }
             (out_ids, groups, masks, digests, fps)
         });
-        Ok((PyBytes::new(py, &out_ids), groups.into_py(py), PyBytes::new(py, &masks), digests.into_py(py), PyBytes::new(py, &fps)))
+        Ok((
+            PyBytes::new(py, &out_ids),
+            groups.into_py(py),
+            PyBytes::new(py, &masks),
+            digests.into_py(py),
+            PyBytes::new(py, &fps),
+        ))
     }
 
     /// Ends the partition: its quality report as JSON text (rows, records, per-kind
     /// counts, unused rows; duplicates only within the partition).
     fn finish(&mut self) -> PyResult<String> {
-        let inspector = self.inspector.take().ok_or_else(|| error("state", "the partition is finished"))?;
+        let inspector = self
+            .inspector
+            .take()
+            .ok_or_else(|| error("state", "the partition is finished"))?;
         let report = inspector.finish(&ReadStats::default());
         serde_json::to_string(&report).map_err(|e| error("internal", e))
     }
@@ -291,13 +372,16 @@ pub fn column_roles(
 ) -> PyResult<(Vec<String>, Vec<f32>, Option<usize>)> {
     let mut guesses = cleanmatch::ingest::roles::guess_roles(&headers, true, &sample);
     if let Some(spec) = &columns {
-        cleanmatch::ingest::roles::apply_overrides(&mut guesses, spec).map_err(|e| error(ingest_code(&e), e))?;
+        cleanmatch::ingest::roles::apply_overrides(&mut guesses, spec)
+            .map_err(|e| error(ingest_code(&e), e))?;
     }
     let group = match &group {
-        Some(name) => Some(cleanmatch::ingest::roles::find_column(&guesses, name).ok_or_else(|| {
-            let e = cleanmatch::ingest::IngestError::UnknownColumn { name: name.clone() };
-            error(ingest_code(&e), e)
-        })?),
+        Some(name) => Some(
+            cleanmatch::ingest::roles::find_column(&guesses, name).ok_or_else(|| {
+                let e = cleanmatch::ingest::IngestError::UnknownColumn { name: name.clone() };
+                error(ingest_code(&e), e)
+            })?,
+        ),
         None => None,
     };
     if !guesses.iter().any(|g| g.role.is_identifier()) {

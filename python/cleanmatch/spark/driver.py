@@ -307,7 +307,12 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     if run.invite is not None:
         (on_invite or (lambda url: print(f"invite {url}", flush=True)))(run.invite)
     stats = {"jobs": 0, "tasks": 0, "job_seconds": 0.0}
-    _run_tasks(spark, run, per_job, stats)
+    try:
+        _run_tasks(spark, run, per_job, stats)
+    except BaseException as e:
+        # Tell the partner and end the session rather than leave it waiting.
+        run.cancel(f"the Spark job failed ({type(e).__name__})")
+        raise
     report = json.loads(run.wait())
     print(f"spark: prepared in {prepared:.1f} s; {stats['tasks']} tasks in {stats['jobs']} jobs "
           f"({stats['job_seconds']:.1f} s)", file=sys.stderr)
