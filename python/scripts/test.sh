@@ -15,5 +15,14 @@ cargo build -q --bin cleanmatch
 wheel="$(ls -t python/target/wheels/cleanmatch-*.whl | head -1)"
 .venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 export PYSPARK_PYTHON="$root/.venv/bin/python"
-cd python
-exec ../.venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"
+# From the repository root, so the installed wheel is imported, not python/cleanmatch/.
+status=0
+.venv/bin/python -m pytest -q -p no:cacheprovider python/tests "$@" || status=$?
+# A browser partner against a Spark partner needs the built npm package (`npm run build`,
+# which `npm test` does first) and Chromium.
+if [ -f dist/wasm/cleanmatch_bg.wasm ] && [ -d node_modules/playwright-core ]; then
+  node --test python/tests/browser_spark.test.mjs || status=$?
+else
+  echo "browser_spark: not run (needs \`npm run build\` and node_modules first)"
+fi
+exit $status
