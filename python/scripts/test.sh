@@ -11,7 +11,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.5,<2' 'pyarrow>=14' 'pandas<3' 'pyspark==4.3.*' pytest
 cargo build -q --bin cleanmatch
-(cd python && cargo build -q --example blind_fixed && ../.venv/bin/maturin build -q -o target/wheels)
+# The byte-equality helper gets its own target directory: maturin builds PyO3 with other
+# settings, and sharing one directory would rebuild PyO3 on every alternate build.
+(cd python && CARGO_TARGET_DIR=target/native cargo build -q --example blind_fixed && ../.venv/bin/maturin build -q -o target/wheels)
 wheel="$(ls -t python/target/wheels/cleanmatch-*.whl | head -1)"
 .venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 export PYSPARK_PYTHON="$root/.venv/bin/python"

@@ -190,15 +190,17 @@ impl Run {
                 "audience_out needs records read from a file; use Run.matched_rows otherwise",
             ));
         }
-        let set = records
+        let held = records
             .set
-            .take()
+            .as_ref()
             .ok_or_else(|| error("state", "these records were already handed to a match"))?;
-        if set.is_empty() {
+        if held.is_empty() {
             return Err(error("no-usable-record", "no usable record"));
         }
+        // Opened before the records are taken, so a usage error leaves them usable.
+        let (session, invite, relay) = open(&options, held)?;
+        let set = records.set.take().unwrap_or_default();
         let source = records.source.clone();
-        let (session, invite, relay) = open(&options, &set)?;
         let executor = if external {
             Executor::External
         } else {

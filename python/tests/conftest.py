@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("CLEANMATCH_BIN", ROOT / "target" / "debug" / "cleanmatch"))
-EXAMPLE = Path(os.environ.get("CLEANMATCH_BLIND_FIXED", ROOT / "python" / "target" / "debug" / "examples" / "blind_fixed"))
+EXAMPLE = Path(os.environ.get("CLEANMATCH_BLIND_FIXED", ROOT / "python" / "target" / "native" / "debug" / "examples" / "blind_fixed"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 

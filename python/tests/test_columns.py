@@ -19,7 +19,7 @@ OTHER = bytes([0x07] + [0x00] * 31)
 
 def native(key: str, scalar: bytes, items: list) -> list:
     """The native core's answer (a Rust example program linking the core)."""
-    assert EXAMPLE.exists(), f"build it: cargo build --example blind_fixed in python/ ({EXAMPLE})"
+    assert EXAMPLE.exists(), f"build it: python/scripts/test.sh (CARGO_TARGET_DIR=target/native cargo build --example blind_fixed in python/) ({EXAMPLE})"
     out = subprocess.run([str(EXAMPLE), key, scalar.hex()], input="\n".join(i.hex() for i in items) + "\n",
                          capture_output=True, text=True, check=True).stdout.split()
     return [bytes.fromhex(h) for h in out]

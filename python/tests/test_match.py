@@ -33,3 +33,21 @@ def test_python_host_and_cli_guest_agree_with_the_truth(cli, relay, tmp_path):
     assert report["own_records"] == 600 and report["partner_records"] == truth["records"] == 600
     assert report["own_matched"] == 200 and theirs["own_matched"] == 200
     assert json.loads(receipt.read_text())["report_hash"] == report["report_hash"]
+
+
+def test_usage_errors_name_the_problem_and_keep_the_records(tmp_path):
+    import pytest
+
+    a = tmp_path / "a.csv"
+    write_clean(a, range(10))
+    records = cm.read_file(a)
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.Run(records, host=True)  # no relay
+    assert e.value.code == "usage" and "--relay" in str(e.value)
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.Run(records, invite="http://127.0.0.1:1/#k=short")
+    assert e.value.code == "seal"
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.Run(records, host=True, relay="ws://127.0.0.1:1", mode="everything")
+    assert e.value.code == "usage"
+    assert len(records) == 10

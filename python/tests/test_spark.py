@@ -120,3 +120,14 @@ def test_module_help_lists_the_match_options():
     for opt in ("--input", "--master", "--invite", "--relay", "--preset", "--default-country", "--columns",
                 "--mode", "--k", "--group", "--yes", "--audience-out", "--receipt"):
         assert opt in out.stdout
+
+
+def test_an_invalid_partner_point_in_a_spark_task_is_reported_with_its_index(spark):
+    """A partner's bad point must fail the run (invalid-point), never pass as a value."""
+    good = bytes(cm.blind("email", b"\x01" * 32, FIXED).buffers()[1])
+    bad = good * 3 + b"\xff" * 32 + good
+    table = pa.table({"id": pa.array([7], pa.int64()), "op": ["evaluate"], "key": pa.array([None], pa.string()),
+                      "input": pa.array([bad], pa.binary())})
+    out = spark.createDataFrame(table.to_pandas()).mapInArrow(driver._task_fn(FIXED), driver.TASK_SCHEMA).toArrow()
+    assert out.column("bad").to_pylist() == [3]
+    assert out.column("output").to_pylist() == [b""]
