@@ -4,6 +4,7 @@
 
 use crate::errors::{error, ingest_code};
 use crate::records::RecordSet;
+use cleanmatch::ingest::Suppression;
 use cleanmatch::loader::{LoadOptions, Loaded, Loader, SuppressionLoader};
 use cleanmatch::normalize::Preset;
 use pyo3::prelude::*;
@@ -58,6 +59,18 @@ pub fn preset(name: &str) -> PyResult<Preset> {
     })
 }
 
+/// Reads a suppression (opt-out) file: every valid identifier in its guessed columns.
+pub fn read_suppression(
+    path: &Path,
+    preset: &Preset,
+    default_country: Option<String>,
+) -> PyResult<Suppression> {
+    let mut l = SuppressionLoader::new(preset.clone(), default_country);
+    stream(path, |c| l.push(c), ingest_code)?;
+    l.finish()
+        .map_err(|e| error(ingest_code(&e), format!("{}: {e}", path.display())))
+}
+
 /// Reads a whole file through the core (see `cleanmatch::cli::records::read`).
 pub fn read(
     file: &Path,
@@ -68,14 +81,11 @@ pub fn read(
 ) -> PyResult<Loaded> {
     let preset = preset(preset_name)?;
     let suppression = match suppress {
-        Some(path) => {
-            let mut l = SuppressionLoader::new(preset.clone(), options.default_country.clone());
-            stream(path, |c| l.push(c), ingest_code)?;
-            Some(
-                l.finish()
-                    .map_err(|e| error(ingest_code(&e), format!("{}: {e}", path.display())))?,
-            )
-        }
+        Some(path) => Some(read_suppression(
+            path,
+            &preset,
+            options.default_country.clone(),
+        )?),
         None => None,
     };
     let mut loader = Loader::new(preset, options, suppression);

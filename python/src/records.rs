@@ -194,13 +194,16 @@ impl PartitionReader {
     /// A reader for columns named `headers` with `roles` (role names as `inspect`
     /// prints them), the breakdown column `group` (0-based) and a preset.
     #[new]
-    #[pyo3(signature = (headers, roles, preset_name, default_country=None, group=None))]
+    /// `suppress` is a suppression (opt-out) file each partition reads for itself, so it
+    /// must be readable where the executors run.
+    #[pyo3(signature = (headers, roles, preset_name, default_country=None, group=None, suppress=None))]
     fn new(
         headers: Vec<String>,
         roles: Vec<String>,
         preset_name: &str,
         default_country: Option<String>,
         group: Option<usize>,
+        suppress: Option<PathBuf>,
     ) -> PyResult<PartitionReader> {
         let preset = preset(preset_name)?;
         if headers.len() != roles.len() {
@@ -227,13 +230,21 @@ impl PartitionReader {
             sheets: Vec::new(),
             sheet: None,
         };
+        let suppression = match &suppress {
+            Some(path) => Some(crate::files::read_suppression(
+                path,
+                &preset,
+                default_country.clone(),
+            )?),
+            None => None,
+        };
         let inspector = Inspector::new(
             &sniff,
             &columns,
             preset,
             default_country.as_deref(),
             group,
-            None,
+            suppression,
         )
         .map_err(|e| error(ingest_code(&e), e))?;
         Ok(PartitionReader {

@@ -131,3 +131,18 @@ def test_an_invalid_partner_point_in_a_spark_task_is_reported_with_its_index(spa
     out = spark.createDataFrame(table.to_pandas()).mapInArrow(driver._task_fn(FIXED), driver.TASK_SCHEMA).toArrow()
     assert out.column("bad").to_pylist() == [3]
     assert out.column("output").to_pylist() == [b""]
+
+
+def test_a_suppression_file_removes_the_same_records_as_the_command_line(spark, tmp_path):
+    f, opt_out = tmp_path / "b.csv", tmp_path / "opt-out.csv"
+    write_messy(f, range(0, 300))
+    opt_out.write_text("email\n" + "".join(f"PERSON{i}@EXAMPLE.COM\n" for i in range(100, 150)))
+    df = driver.read_input(spark, [str(f)])
+    rs = driver.prepare(spark, df, default_country="US", group="Segment", partitions=3, suppress=str(opt_out))
+    from_file = cm.read_file(f, default_country="US", group="Segment", suppress=opt_out)
+    assert len(rs) == len(from_file) == 300 - 40  # persons 100..149 with an email (not i % 5 == 0)
+    assert rs.fingerprint() == from_file.fingerprint()
+    assert json.loads(rs.report)["suppressed"] == 40
+    with pytest.raises(cm.CleanmatchError) as e:
+        driver.prepare(spark, df, suppress=str(tmp_path / "missing.csv"))
+    assert e.value.code == "unreadable-file" and "missing.csv: cannot read" in str(e.value)

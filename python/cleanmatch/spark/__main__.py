@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--min-records", type=int, default=0, help="smallest set either side may bring")
     m.add_argument("--max-records", type=int, default=50_000_000, help="largest set either side may bring")
     m.add_argument("--purpose", default="overlap analysis", help="the declared purpose")
+    m.add_argument("--suppress", help="a suppression (opt-out) file whose identifiers are removed before matching "
+                                       "(read by every executor: give a path they can read)")
     m.add_argument("--yes", action="store_true", help="accept the manifest without asking")
     m.add_argument("--audience-out", help="audience mode: write this side's matched rows (CSV) to this directory")
     m.add_argument("--receipt", help="write the audit receipt (JSON) here")
@@ -73,7 +75,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             default_country=args.default_country, columns=args.columns, mode=args.mode, k=args.k,
             group=args.group, measurement=args.measurement, min_records=args.min_records,
             max_records=args.max_records, purpose=args.purpose, yes=args.yes, audience_out=args.audience_out,
-            receipt=args.receipt, partitions=args.partitions, tasks_per_job=args.tasks_per_job,
+            receipt=args.receipt, suppress=args.suppress, partitions=args.partitions, tasks_per_job=args.tasks_per_job,
             label=" ".join(args.input),
         )
     except CleanmatchError as e:

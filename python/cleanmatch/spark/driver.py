@@ -82,11 +82,12 @@ def _roles(df: Any, columns: Optional[str], group: Optional[str], label: str):
 RECORD_SCHEMA = "rid long, grp string, mask byte, digests binary, fp binary, quality string"
 
 
-def _reader_fn(headers: List[str], roles: List[str], preset: str, default_country: Optional[str], group: Optional[int]):
+def _reader_fn(headers: List[str], roles: List[str], preset: str, default_country: Optional[str],
+               group: Optional[int], suppress: Optional[str] = None):
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from cleanmatch import _arrow as A, _native as N
 
-        reader = N.PartitionReader(headers, roles, preset, default_country, group)
+        reader = N.PartitionReader(headers, roles, preset, default_country, group, suppress)
         for b in batches:
             cols = [A.str_buffers(A.as_large_string(b.column(i))) for i in range(len(headers))]
             ids = b.column(len(headers))
@@ -226,23 +227,31 @@ def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float]
 
 def prepare(spark: Any, df: Any, *, preset: str = "uid2", default_country: Optional[str] = None,
             columns: Optional[str] = None, group: Optional[str] = None, partitions: Optional[int] = None,
-            label: str = "input") -> RecordSet:
+            suppress: Optional[str] = None, label: str = "input") -> RecordSet:
     """Steps 1-4: the DataFrame's records, normalized, hashed and deduplicated on Spark,
     gathered on the driver into a ``RecordSet`` (its ``report`` the merged quality report)."""
     from pyspark.sql import functions as F
 
     _native_preset_check(preset)
+    if suppress is not None:
+        # Read once here so a bad file fails before any Spark job, with the CLI's message;
+        # each partition reads it again for itself (it must be readable on the executors).
+        suppress = os.path.abspath(suppress) if _is_local_path(suppress) else suppress
+        _native.PartitionReader(["email"], ["email"], preset, default_country, None, suppress)
     roles, _conf, group_index = _roles(df, columns, group, label)
     headers = list(df.columns)
     with_id = df.withColumn(ID, F.monotonically_increasing_id())
     n = partitions or spark.sparkContext.defaultParallelism
     parts = with_id.repartition(n).sortWithinPartitions(ID)
-    read = parts.mapInArrow(_reader_fn(headers, roles, preset, default_country, group_index), RECORD_SCHEMA)
+    read = parts.mapInArrow(_reader_fn(headers, roles, preset, default_country, group_index, suppress),
+                          RECORD_SCHEMA)
     read = read.persist()
     try:
         quality = [json.loads(r[0]) for r in read.filter("rid < 0").select("quality").collect()]
         recs = read.filter("rid >= 0")
-        dedup = recs.groupBy("fp").agg(F.min(F.struct("rid", "grp", "mask", "digests")).alias("r"), F.count("*").alias("n"))
+        # Hash-partitioned on the fingerprint into the same number of partitions, so the
+        # aggregation needs no second shuffle (and not spark.sql.shuffle.partitions tasks).
+        dedup = recs.repartition(n, "fp").groupBy("fp").agg(F.min(F.struct("rid", "grp", "mask", "digests")).alias("r"), F.count("*").alias("n"))
         dedup = dedup.persist()
         cross = dedup.agg(F.sum(F.col("n") - 1)).collect()[0][0] or 0
         records = RecordSet()
@@ -280,7 +289,7 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     group: Optional[str] = None, measurement: Optional[str] = None, min_records: int = 0,
                     max_records: int = 50_000_000, purpose: str = "overlap analysis", yes: bool = False,
                     audience_out: Optional[str] = None, receipt: Optional[str] = None,
-                    partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
+                    suppress: Optional[str] = None, partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
                     on_invite=None, label: str = "input") -> Dict[str, Any]:
     """This side of a match over a Spark DataFrame; returns the report dict (as ``cleanmatch match``).
 
@@ -291,7 +300,7 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
         raise _error("usage", f"unknown mode '{mode}' (aggregate or audience)")
     t0 = time.monotonic()
     records = prepare(spark, df, preset=preset, default_country=default_country, columns=columns, group=group,
-                      partitions=partitions, label=label)
+                      partitions=partitions, suppress=suppress, label=label)
     q = json.loads(records.report)
     kinds = ", ".join(f"{k} {v.get('valid', 0)} valid" for k, v in sorted(q["kinds"].items()))
     print(f"{q['rows']} rows read, {len(records)} records usable ({kinds}); {q['suppressed']} suppressed",
