@@ -91,12 +91,9 @@ def main() -> None:
         spark.stop()
     finally:
         relay.kill()
-    # Each side computes 2 points per record per key (blind its own, evaluate the partner's).
-    ops = 2 * 2 * args.n
     cores = os.cpu_count() or 1
     out["records_per_second_per_core_cli"] = round(args.n / out["cli_vs_cli_seconds"] / cores)
     out["records_per_second_per_core_spark"] = round(args.n / out["spark_vs_cli_seconds"] / cores)
-    out["curve_ops_per_side"] = ops
     print(json.dumps(out, indent=1))
 
 
