@@ -1,0 +1,340 @@
+"""The Spark driver: Spark steps around the core's session (see the package docstring)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any, Dict, Iterator, List, Optional
+
+import pyarrow as pa
+
+from .. import _arrow, _native
+from .._native import KEYS, CleanmatchError, RecordSet, Run
+
+ID = "__cleanmatch_id"
+#: Records per packed chunk sent to the driver.
+GATHER_CHUNK = 65_536
+
+
+def _error(code: str, message: str) -> CleanmatchError:
+    err = CleanmatchError(message)
+    err.code = code
+    err.message = message
+    return err
+
+
+def _is_local_path(p: str) -> bool:
+    return "://" not in p or p.startswith("file://")
+
+
+def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimiter: Optional[str] = None) -> Any:
+    """A DataFrame of all-string columns from CSV/Parquet paths or one table name.
+
+    Raises ``CleanmatchError`` ``unreadable-file`` (``PATH: cannot read: ...``) for a
+    missing local path, as the command line does.
+    """
+    first = inputs[0]
+    looks_path = any(c in first for c in "/\\") or os.path.splitext(first)[1] != "" or os.path.exists(first)
+    if fmt is None:
+        ext = os.path.splitext(first.rstrip("/"))[1].lower()
+        if ext in (".parquet", ".pq"):
+            fmt = "parquet"
+        elif ext in (".csv", ".tsv", ".txt"):
+            fmt = "csv"
+        elif looks_path and os.path.isdir(first):
+            fmt = "parquet" if any(f.endswith(".parquet") for f in os.listdir(first)) else "csv"
+        else:
+            fmt = "table" if not looks_path else "csv"
+    if fmt != "table":
+        for p in inputs:
+            local = p[len("file://"):] if p.startswith("file://") else p
+            if _is_local_path(p) and not os.path.exists(local):
+                raise _error("unreadable-file", f"{p}: cannot read: No such file or directory (os error 2)")
+            if _is_local_path(p) and os.path.isfile(local) and not os.access(local, os.R_OK):
+                raise _error("unreadable-file", f"{p}: cannot read: Permission denied (os error 13)")
+    from pyspark.sql import functions as F
+
+    try:
+        if fmt == "table":
+            df = spark.table(first)
+        elif fmt == "parquet":
+            df = spark.read.parquet(*inputs)
+        else:
+            sep = delimiter or ("\t" if first.lower().endswith(".tsv") else ",")
+            df = (spark.read.option("header", True).option("inferSchema", False).option("sep", sep)
+                  .option("encoding", "UTF-8").option("multiLine", True).option("escape", '"').csv(list(inputs)))
+    except Exception as e:  # Spark's AnalysisException and friends: keep the first line
+        raise _error("unreadable-file", f"{first}: cannot read: {str(e).splitlines()[0]}") from None
+    return df.select([F.col(f"`{c}`").cast("string").alias(c) for c in df.columns])
+
+
+def _roles(df: Any, columns: Optional[str], group: Optional[str], label: str):
+    sample = df.limit(1000).toArrow()
+    rows = [["" if v is None else v for v in r.values()] for r in sample.to_pylist()]
+    try:
+        return _native.column_roles(list(df.columns), rows, columns, group)
+    except CleanmatchError as e:
+        raise _error(e.code, f"{label}: {e}") from None
+
+
+RECORD_SCHEMA = "rid long, grp string, mask byte, digests binary, fp binary, quality string"
+
+
+def _reader_fn(headers: List[str], roles: List[str], preset: str, default_country: Optional[str],
+               group: Optional[int], suppress: Optional[str] = None):
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from cleanmatch import _arrow as A, _native as N
+
+        reader = N.PartitionReader(headers, roles, preset, default_country, group, suppress)
+        for b in batches:
+            cols = [A.str_buffers(A.as_large_string(b.column(i))) for i in range(len(headers))]
+            ids = b.column(len(headers))
+            id_bytes = ids.buffers()[1].slice(ids.offset * 8, len(ids) * 8).to_pybytes()
+            out_ids, (go, gd, gv), masks, (do, dd, dv), fps = reader.add(cols, id_bytes)
+            n = len(masks)
+            if n == 0:
+                continue
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(out_ids)]),
+                    A.from_str_buffers(n, go, gd, gv).cast(pa.string()),
+                    pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(masks)]),
+                    A.from_str_buffers(n, do, dd, dv, binary=True).cast(pa.binary()),
+                    A.fixed_array(fps, 16).cast(pa.binary()),
+                    pa.nulls(n, pa.string()),
+                ],
+                names=["rid", "grp", "mask", "digests", "fp", "quality"],
+            )
+        q = reader.finish()
+        yield pa.RecordBatch.from_arrays(
+            [pa.array([-1], pa.int64()), pa.nulls(1, pa.string()), pa.nulls(1, pa.int8()),
+             pa.nulls(1, pa.binary()), pa.nulls(1, pa.binary()), pa.array([q], pa.string())],
+            names=["rid", "grp", "mask", "digests", "fp", "quality"],
+        )
+
+    return run
+
+
+def _pack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Packs a partition's records into Arrow IPC chunks: one row per chunk."""
+    pending: List[pa.RecordBatch] = []
+    size = 0
+
+    def flush():
+        sink = pa.BufferOutputStream()
+        table = pa.Table.from_batches(pending)
+        with pa.ipc.new_stream(sink, table.schema) as w:
+            w.write_table(table)
+        return pa.RecordBatch.from_arrays([pa.array([sink.getvalue().to_pybytes()], pa.binary())], names=["ipc"])
+
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        pending.append(b)
+        size += b.num_rows
+        if size >= GATHER_CHUNK:
+            yield flush()
+            pending, size = [], 0
+    if pending:
+        yield flush()
+
+
+def _merge_quality(parts: List[Dict[str, Any]], cross_duplicates: int) -> Dict[str, Any]:
+    """Sums the partitions' quality reports (counts only; examples up to 5 per kind)."""
+    out: Dict[str, Any] = {"rows": 0, "records": 0, "kinds": {}, "duplicate_records": 0, "unused_rows": {},
+                           "suppressed": 0, "invalid_examples": {}, "columns": parts[0]["columns"] if parts else []}
+    for p in parts:
+        for f in ("rows", "records", "duplicate_records", "suppressed"):
+            out[f] += p.get(f, 0)
+        for kind, stats in p.get("kinds", {}).items():
+            acc = out["kinds"].setdefault(kind, {})
+            for f, v in stats.items():
+                # A partition sees only its own repeated values: say so in the name.
+                f = "duplicate_in_partition" if f == "duplicate" else f
+                acc[f] = acc.get(f, 0) + v
+        for why, n in p.get("unused_rows", {}).items():
+            out["unused_rows"][why] = out["unused_rows"].get(why, 0) + n
+        for kind, ex in p.get("invalid_examples", {}).items():
+            acc = out["invalid_examples"].setdefault(kind, [])
+            acc.extend(ex[: max(0, 5 - len(acc))])
+    out["records"] -= cross_duplicates
+    out["duplicate_records"] += cross_duplicates
+    if cross_duplicates:
+        out["unused_rows"]["duplicate_record"] = out["unused_rows"].get("duplicate_record", 0) + cross_duplicates
+    return out
+
+
+TASK_SCHEMA = "id long, output binary, bad long"
+
+
+def _task_fn(secret: bytes):
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from cleanmatch import _native as N
+
+        for b in batches:
+            ids, ops, keys, inputs = (b.column(i).to_pylist() for i in range(4))
+            outs, bad = [], []
+            for op, key, data in zip(ops, keys, inputs):
+                try:
+                    if op == "blind":
+                        outs.append(bytes(N.blind(key, data, secret, False)))
+                    else:
+                        outs.append(bytes(N.evaluate(data, secret, False)))
+                    bad.append(-1)
+                except N.CleanmatchError as e:
+                    if getattr(e, "code", "") != "invalid-point":
+                        raise
+                    outs.append(b"")
+                    bad.append(e.index)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(ids, pa.int64()), pa.array(outs, pa.binary()), pa.array(bad, pa.int64())],
+                names=["id", "output", "bad"],
+            )
+
+    return run
+
+
+def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float]) -> None:
+    """Pulls the session's tasks and runs them as Spark jobs until the run ends."""
+    while True:
+        got = run.next_tasks(tasks_per_job, 0.5)
+        if got is None:
+            return
+        secret, tasks = got
+        if not tasks:
+            continue
+        t0 = time.monotonic()
+        table = pa.table({
+            "id": pa.array([t[0] for t in tasks], pa.int64()),
+            "op": pa.array([t[1] for t in tasks], pa.string()),
+            "key": pa.array([t[2] for t in tasks], pa.string()),
+            "input": pa.array([bytes(t[3]) for t in tasks], pa.binary()),
+        })
+        df = spark.createDataFrame(table.to_pandas()).repartition(len(tasks))
+        result = df.mapInArrow(_task_fn(bytes(secret)), TASK_SCHEMA).toArrow()
+        for i, out, bad in zip(result.column("id").to_pylist(), result.column("output").to_pylist(),
+                               result.column("bad").to_pylist()):
+            if bad >= 0:
+                run.complete_invalid_point(i, bad)
+            else:
+                run.complete(i, out)
+        stats["jobs"] += 1
+        stats["tasks"] += len(tasks)
+        stats["job_seconds"] += time.monotonic() - t0
+
+
+def prepare(spark: Any, df: Any, *, preset: str = "uid2", default_country: Optional[str] = None,
+            columns: Optional[str] = None, group: Optional[str] = None, partitions: Optional[int] = None,
+            suppress: Optional[str] = None, label: str = "input") -> RecordSet:
+    """Steps 1-4: the DataFrame's records, normalized, hashed and deduplicated on Spark,
+    gathered on the driver into a ``RecordSet`` (its ``report`` the merged quality report)."""
+    from pyspark.sql import functions as F
+
+    _native_preset_check(preset)
+    if suppress is not None:
+        # Read once here so a bad file fails before any Spark job, with the CLI's message;
+        # each partition reads it again for itself (it must be readable on the executors).
+        suppress = os.path.abspath(suppress) if _is_local_path(suppress) else suppress
+        _native.PartitionReader(["email"], ["email"], preset, default_country, None, suppress)
+    roles, _conf, group_index = _roles(df, columns, group, label)
+    headers = list(df.columns)
+    with_id = df.withColumn(ID, F.monotonically_increasing_id())
+    n = partitions or spark.sparkContext.defaultParallelism
+    parts = with_id.repartition(n).sortWithinPartitions(ID)
+    read = parts.mapInArrow(_reader_fn(headers, roles, preset, default_country, group_index, suppress),
+                          RECORD_SCHEMA)
+    read = read.persist()
+    try:
+        quality = [json.loads(r[0]) for r in read.filter("rid < 0").select("quality").collect()]
+        recs = read.filter("rid >= 0")
+        # Hash-partitioned on the fingerprint into the same number of partitions, so the
+        # aggregation needs no second shuffle (and not spark.sql.shuffle.partitions tasks).
+        dedup = recs.repartition(n, "fp").groupBy("fp").agg(F.min(F.struct("rid", "grp", "mask", "digests")).alias("r"), F.count("*").alias("n"))
+        dedup = dedup.persist()
+        cross = dedup.agg(F.sum(F.col("n") - 1)).collect()[0][0] or 0
+        records = RecordSet()
+        packed = dedup.select("r.*").sortWithinPartitions("rid").mapInArrow(_pack, "ipc binary")
+        for row in packed.toLocalIterator():
+            table = pa.ipc.open_stream(row[0]).read_all().combine_chunks()
+            grp = _arrow.as_large_string(table.column("grp"))
+            dig = table.column("digests").cast(pa.large_binary())
+            dig = dig.combine_chunks() if isinstance(dig, pa.ChunkedArray) else dig
+            rid = table.column("rid").combine_chunks()
+            mask = table.column("mask").combine_chunks()
+            records.add_batch(
+                rid.buffers()[1].slice(rid.offset * 8, len(rid) * 8).to_pybytes(),
+                _arrow.str_buffers(grp),
+                mask.buffers()[1].slice(mask.offset, len(mask)).to_pybytes(),
+                _arrow.str_buffers(dig),
+            )
+        dedup.unpersist()
+    finally:
+        read.unpersist()
+    report = _merge_quality(quality, int(cross))
+    report["columns"] = [{"name": h, "role": r} for h, r in zip(headers, roles)]
+    records.report = json.dumps(report)
+    return records
+
+
+def _native_preset_check(preset: str) -> None:
+    if preset not in _native.PRESETS:
+        raise _error("unknown-preset", f"unknown preset {preset!r}; valid presets: {', '.join(_native.PRESETS)}")
+
+
+def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional[str] = None,
+                    relay: Optional[str] = None, preset: str = "uid2", default_country: Optional[str] = None,
+                    columns: Optional[str] = None, mode: str = "aggregate", k: int = 50,
+                    group: Optional[str] = None, measurement: Optional[str] = None, min_records: int = 0,
+                    max_records: int = 50_000_000, purpose: str = "overlap analysis", yes: bool = False,
+                    audience_out: Optional[str] = None, receipt: Optional[str] = None,
+                    suppress: Optional[str] = None, partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
+                    on_invite=None, label: str = "input") -> Dict[str, Any]:
+    """This side of a match over a Spark DataFrame; returns the report dict (as ``cleanmatch match``).
+
+    ``audience_out`` (audience mode) is a directory the matched input rows are written to
+    as CSV by a Spark join. See the package docstring for what runs where.
+    """
+    if mode not in ("aggregate", "audience"):
+        raise _error("usage", f"unknown mode '{mode}' (aggregate or audience)")
+    t0 = time.monotonic()
+    records = prepare(spark, df, preset=preset, default_country=default_country, columns=columns, group=group,
+                      partitions=partitions, suppress=suppress, label=label)
+    q = json.loads(records.report)
+    kinds = ", ".join(f"{k} {v.get('valid', 0)} valid" for k, v in sorted(q["kinds"].items()))
+    print(f"{q['rows']} rows read, {len(records)} records usable ({kinds}); {q['suppressed']} suppressed",
+          file=sys.stderr)
+    if len(records) == 0:
+        raise _error("no-usable-record",
+                     f"{label}: no usable record among {q['rows']} rows; check the column roles with --columns")
+    prepared = time.monotonic() - t0
+    per_job = tasks_per_job or max(2, 2 * spark.sparkContext.defaultParallelism)
+    run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
+              measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,
+              yes=yes, receipt=receipt, external=True, max_in_flight=2 * per_job, file_name=label)
+    if run.invite is not None:
+        (on_invite or (lambda url: print(f"invite {url}", flush=True)))(run.invite)
+    stats = {"jobs": 0, "tasks": 0, "job_seconds": 0.0}
+    try:
+        _run_tasks(spark, run, per_job, stats)
+    except BaseException as e:
+        # Tell the partner and end the session rather than leave it waiting.
+        run.cancel(f"the Spark job failed ({type(e).__name__})")
+        raise
+    report = json.loads(run.wait())
+    print(f"spark: prepared in {prepared:.1f} s; {stats['tasks']} tasks in {stats['jobs']} jobs "
+          f"({stats['job_seconds']:.1f} s)", file=sys.stderr)
+    if audience_out:
+        rows = run.matched_rows()
+        if rows is None:
+            raise _error("usage", "no matched rows: audience mode was not agreed")
+        from pyspark.sql import functions as F
+
+        ids = records.ids_of(rows)
+        matched = spark.createDataFrame(pa.table({ID: pa.array(ids, pa.int64())}).to_pandas())
+        with_id = df.withColumn(ID, F.monotonically_increasing_id())
+        out = with_id.join(matched, ID).orderBy(ID).drop(ID)
+        out.coalesce(1).write.mode("error").option("header", True).csv(audience_out)
+        report["audience_rows_written"] = len(ids)
+    return report

@@ -1,0 +1,162 @@
+//! Reading a customer file the way `cleanmatch inspect` and `cleanmatch match` do: the
+//! core's [`Loader`] in 1 MiB reads, with the same messages (`FILE: what is wrong`) and
+//! a stable code on each error.
+
+use crate::errors::{error, ingest_code};
+use crate::records::RecordSet;
+use cleanmatch::ingest::Suppression;
+use cleanmatch::loader::{LoadOptions, Loaded, Loader, SuppressionLoader};
+use cleanmatch::normalize::Preset;
+use pyo3::prelude::*;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Bytes per read, as the command line.
+const CHUNK: usize = 1 << 20;
+
+fn stream<E>(
+    path: &Path,
+    mut push: impl FnMut(&[u8]) -> Result<(), E>,
+    code: impl Fn(&E) -> &'static str,
+) -> PyResult<()>
+where
+    E: core::fmt::Display,
+{
+    let mut file = File::open(path).map_err(|e| {
+        error(
+            "unreadable-file",
+            format!("{}: cannot read: {e}", path.display()),
+        )
+    })?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(error(
+                    "unreadable-file",
+                    format!("{}: cannot read: {e}", path.display()),
+                ))
+            }
+        };
+        push(&buf[..n]).map_err(|e| error(code(&e), format!("{}: {e}", path.display())))?;
+    }
+}
+
+/// The preset by name, or the command line's message.
+pub fn preset(name: &str) -> PyResult<Preset> {
+    Preset::named(name).ok_or_else(|| {
+        error(
+            "unknown-preset",
+            format!(
+                "unknown preset {name:?}; valid presets: {}",
+                Preset::NAMES.join(", ")
+            ),
+        )
+    })
+}
+
+/// Reads a suppression (opt-out) file: every valid identifier in its guessed columns.
+pub fn read_suppression(
+    path: &Path,
+    preset: &Preset,
+    default_country: Option<String>,
+) -> PyResult<Suppression> {
+    let mut l = SuppressionLoader::new(preset.clone(), default_country);
+    stream(path, |c| l.push(c), ingest_code)?;
+    l.finish()
+        .map_err(|e| error(ingest_code(&e), format!("{}: {e}", path.display())))
+}
+
+/// Reads a whole file through the core (see `cleanmatch::cli::records::read`).
+pub fn read(
+    file: &Path,
+    preset_name: &str,
+    options: LoadOptions,
+    suppress: Option<&Path>,
+    keep: bool,
+) -> PyResult<Loaded> {
+    let preset = preset(preset_name)?;
+    let suppression = match suppress {
+        Some(path) => Some(read_suppression(
+            path,
+            &preset,
+            options.default_country.clone(),
+        )?),
+        None => None,
+    };
+    let mut loader = Loader::new(preset, options, suppression);
+    if !keep {
+        loader = loader.report_only();
+    }
+    stream(file, |c| loader.push(c), ingest_code)?;
+    loader
+        .finish()
+        .map_err(|e| error(ingest_code(&e), format!("{}: {e}", file.display())))
+}
+
+fn options(
+    default_country: Option<String>,
+    columns: Option<String>,
+    group: Option<String>,
+    sheet: Option<String>,
+) -> LoadOptions {
+    LoadOptions {
+        columns,
+        group,
+        default_country,
+        sheet,
+    }
+}
+
+/// The local quality report of a file, as the JSON text `cleanmatch inspect` prints.
+#[pyfunction]
+#[pyo3(signature = (path, preset="uid2", default_country=None, columns=None, group=None, suppress=None, sheet=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn inspect(
+    py: Python<'_>,
+    path: PathBuf,
+    preset: &str,
+    default_country: Option<String>,
+    columns: Option<String>,
+    group: Option<String>,
+    suppress: Option<PathBuf>,
+    sheet: Option<String>,
+) -> PyResult<String> {
+    let opts = options(default_country, columns, group, sheet);
+    let loaded = py.detach(|| read(&path, preset, opts, suppress.as_deref(), false))?;
+    serde_json::to_string(&loaded.report).map_err(|e| error("internal", e))
+}
+
+/// Reads a file into the records a match blinds, with its quality report.
+#[pyfunction]
+#[pyo3(signature = (path, preset="uid2", default_country=None, columns=None, group=None, suppress=None, sheet=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn read_file(
+    py: Python<'_>,
+    path: PathBuf,
+    preset: &str,
+    default_country: Option<String>,
+    columns: Option<String>,
+    group: Option<String>,
+    suppress: Option<PathBuf>,
+    sheet: Option<String>,
+) -> PyResult<RecordSet> {
+    let opts = options(default_country, columns, group, sheet.clone());
+    let loaded = py.detach(|| read(&path, preset, opts, suppress.as_deref(), true))?;
+    if loaded.set.is_empty() {
+        return Err(error(
+            "no-usable-record",
+            format!(
+                "{}: no usable record among {} rows; check the column roles with `cleanmatch inspect`",
+                path.display(),
+                loaded.report.rows
+            ),
+        ));
+    }
+    let report = serde_json::to_string(&loaded.report).map_err(|e| error("internal", e))?;
+    Ok(RecordSet::from_file(loaded.set, report, path, sheet))
+}

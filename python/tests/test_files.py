@@ -1,0 +1,45 @@
+"""File reading: the same quality report and the same errors as `cleanmatch inspect`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+import cleanmatch as cm
+from messy import write_messy
+
+
+def cli_inspect(cli, *args):
+    return subprocess.run([str(cli), "inspect", *map(str, args)], capture_output=True, text=True)
+
+
+def test_inspect_equals_the_command_line(cli, tmp_path):
+    f = tmp_path / "messy.csv"
+    write_messy(f, range(300))
+    want = cli_inspect(cli, f, "--default-country", "US", "--group", "Segment")
+    assert want.returncode == 0, want.stderr
+    got = cm.inspect(f, default_country="US", group="Segment")
+    assert got == json.loads(want.stdout)
+    records = cm.read_file(f, default_country="US", group="Segment")
+    assert len(records) == got["records"] == 300
+    assert sorted(records.held_keys()) == ["email", "name", "phone"]
+
+
+@pytest.mark.parametrize("case", ["missing-file", "missing-column", "bad-role", "empty"])
+def test_bad_input_gives_the_command_lines_error(cli, tmp_path, case):
+    f = tmp_path / "in.csv"
+    write_messy(f, range(10))
+    args = {"missing-file": ([tmp_path / "nope.csv"], {}),
+            "missing-column": ([f, "--columns", "Mail=email"], {"columns": "Mail=email"}),
+            "bad-role": ([f, "--columns", "E-Mail=shoe"], {"columns": "E-Mail=shoe"}),
+            "empty": ([tmp_path / "empty.csv"], {})}[case]
+    (tmp_path / "empty.csv").write_text("")
+    want = cli_inspect(cli, *args[0])
+    assert want.returncode != 0
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.inspect(args[0][0], **args[1])
+    assert want.stderr.strip() == f"cleanmatch: {e.value}"
+    assert e.value.code == {"missing-file": "unreadable-file", "missing-column": "unknown-column",
+                            "bad-role": "unknown-role", "empty": "empty-file"}[case]

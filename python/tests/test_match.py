@@ -1,0 +1,53 @@
+"""`cleanmatch.match` (Python) against the command line through the real relay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+
+import cleanmatch as cm
+from messy import write_clean, write_messy
+
+
+def test_python_host_and_cli_guest_agree_with_the_truth(cli, relay, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_clean(a, range(0, 600))
+    truth = write_messy(b, range(400, 1000))
+    guest = {}
+
+    def join(url):
+        def go():
+            guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes",
+                                         "--default-country", "US", "--group", "Segment"],
+                                        capture_output=True, text=True)
+        guest["t"] = threading.Thread(target=go)
+        guest["t"].start()
+
+    receipt = tmp_path / "receipt.json"
+    report = cm.match(a, host=True, relay=relay, yes=True, k=20, on_invite=join, receipt=receipt)
+    guest["t"].join()
+    assert guest["p"].returncode == 0, guest["p"].stderr
+    theirs = json.loads(guest["p"].stdout)
+    assert report["report_hash"] == theirs["report_hash"]
+    assert report["own_records"] == 600 and report["partner_records"] == truth["records"] == 600
+    assert report["own_matched"] == 200 and theirs["own_matched"] == 200
+    assert json.loads(receipt.read_text())["report_hash"] == report["report_hash"]
+
+
+def test_usage_errors_name_the_problem_and_keep_the_records(tmp_path):
+    import pytest
+
+    a = tmp_path / "a.csv"
+    write_clean(a, range(10))
+    records = cm.read_file(a)
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.Run(records, host=True)  # no relay
+    assert e.value.code == "usage" and "--relay" in str(e.value)
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.Run(records, invite="http://127.0.0.1:1/#k=short")
+    assert e.value.code == "seal"
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.Run(records, host=True, relay="ws://127.0.0.1:1", mode="everything")
+    assert e.value.code == "usage"
+    assert len(records) == 10
