@@ -136,6 +136,8 @@ async function browserSide(page, { host, invite, text, name, mode, keys, group }
           manifest: { preset: 'uid2', mode: o.mode, keys: o.keys, k: o.k, group: o.group, purpose: 'cross-driver test' } })
         : await window.cm.joinCollaboration({ relay: o.relay, invite: o.invite, workers: 2 });
       window.collab = c;
+      // The person compared the code with the terminal's (the CLI side runs with --yes).
+      c.connected.then(() => c.confirmCode(), () => {});
       const run = (async () => {
         const quality = await c.addFile(file, { defaultCountry: 'US', group: o.group });
         await c.connected;
@@ -225,8 +227,8 @@ async function crossRun({ browserHolds, browserIsHost, mode, secondForAll = fals
   // The browser's local quality report read file A right (rows, both email columns, phones).
   if (browserHolds === 'A') {
     assert.equal(browser.quality.rows, t.aRows);
-    assert.equal(browser.quality.kinds.email.valid, a.rows.reduce((n, r) => n + r.emails.length, 0));
-    assert.equal(browser.quality.kinds.phone.valid, t.aPhones);
+    assert.equal(browser.quality.by_key.email.valid, a.rows.reduce((n, r) => n + r.emails.length, 0));
+    assert.equal(browser.quality.by_key.phone.valid, t.aPhones);
   }
 
   if (mode === 'audience') {
