@@ -139,6 +139,7 @@ async function browserSide(page, { host, invite, text, name, mode, keys, group }
       const run = (async () => {
         const quality = await c.addFile(file, { defaultCountry: 'US', group: o.group });
         await c.connected;
+        c.confirmCode(); // the person compared the verification code with the terminal's
         // Guest: the proposal. Host: the guest's answer (tightened here: fewer keys), which
         // its user confirms; accept() before it arrives would confirm nothing.
         await c.manifest;
@@ -225,8 +226,8 @@ async function crossRun({ browserHolds, browserIsHost, mode, secondForAll = fals
   // The browser's local quality report read file A right (rows, both email columns, phones).
   if (browserHolds === 'A') {
     assert.equal(browser.quality.rows, t.aRows);
-    assert.equal(browser.quality.kinds.email.valid, a.rows.reduce((n, r) => n + r.emails.length, 0));
-    assert.equal(browser.quality.kinds.phone.valid, t.aPhones);
+    assert.equal(browser.quality.by_key.email.valid, a.rows.reduce((n, r) => n + r.emails.length, 0));
+    assert.equal(browser.quality.by_key.phone.valid, t.aPhones);
   }
 
   if (mode === 'audience') {
