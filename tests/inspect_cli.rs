@@ -133,8 +133,8 @@ fn header_row_and_evidence() {
     let evidence = |i: usize| columns[i]["evidence"].as_str().unwrap_or_default().to_owned();
     assert!(evidence(0).contains("header \u{201c}Email\u{201d} is a known email column name"), "{}", evidence(0));
     assert!(evidence(4).contains("not an identifier"), "{}", evidence(4));
-    assert_eq!(r["kinds"]["postal"]["valid"], 5, "02100, 02100-1234, 94016, 94016-0001, 02139 as Excel shows them");
-    assert!(r["kinds"]["postal"].get("short_us_zip").is_none(), "zero-padded formats keep the leading zero");
+    assert_eq!(r["by_key"]["postal"]["valid"], 5, "02100, 02100-1234, 94016, 94016-0001, 02139 as Excel shows them");
+    assert!(r["by_key"]["postal"].get("short_us_zip").is_none(), "zero-padded formats keep the leading zero");
     // The summary on stderr says why each column was or was not taken.
     let out = inspect(&[p, "--default-country", "GB"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
