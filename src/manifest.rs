@@ -102,7 +102,8 @@ pub struct Manifest {
     pub k: u32,
     /// Each side's set must hold at least this many records.
     pub min_records: u32,
-    /// Each side's set may hold at most this many records.
+    /// Each side's set may hold at most this many records, and at most this many values
+    /// of each key (a record with two email columns holds two email values).
     pub max_records: u32,
     /// Name of the host's breakdown column, if any.
     pub host_group: Option<String>,

@@ -14,8 +14,8 @@
 //! 3. Each side now holds its own values double-blinded (returned) and the partner's
 //!    (evaluated locally); equal 12-byte values are matches ([`crate::report`]).
 //!
-//! What each side learns: the partner's record count per group and key (sizes are
-//! visible in PSI) and the aggregate report; in `audience` mode also which of its own
+//! What each side learns: the partner's record count per group and key and how many
+//! values of each key each record holds (sizes are visible in PSI) and the aggregate report; in `audience` mode also which of its own
 //! records matched. Neither side learns the partner's identifiers: a blinded point
 //! `H(y)·b` is a uniformly random group element to anyone without `b`, and the secret
 //! scalars never leave their owner (they are zeroized on drop).
@@ -46,7 +46,7 @@ mod secret;
 mod shuffle;
 
 pub use error::PsiError;
-pub use key::{KeyMask, MatchKey};
+pub use key::{KeyCounts, KeyMask, MatchKey, MAX_VALUES_PER_KEY};
 pub use own_set::{FlatRecords, OwnSet, ALL};
 pub use party::{Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK};
 pub use secret::Secret;

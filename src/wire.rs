@@ -11,13 +11,13 @@
 //! | `0x03` | [`Message::Confirm`] | 32-byte manifest hash (host → guest) |
 //! | `0x04` | [`Message::Abort`] | `u8` length, stable error code (ASCII `a-z0-9-`), UTF-8 reason |
 //! | `0x10` | [`Message::SetHeader`] | manifest hash, record count, key counts, groups |
-//! | `0x11` | [`Message::Structure`] | `u32` seq, per record `u16` group + `u8` key mask |
+//! | `0x11` | [`Message::Structure`] | `u32` seq, per record `u16` group + `u8` key mask + one `u8` value count per key in the mask |
 //! | `0x12` | [`Message::Points`] | `u8` key, `u32` seq, 32-byte points |
 //! | `0x13` | [`Message::Evaluated`] | `u8` key, `u32` seq, 12-byte values |
 //! | `0x14` | [`Message::PartnerView`] | manifest hash, report JSON about the receiver's records |
 //! | `0x15` | [`Message::ReportHash`] | 32-byte report hash |
 
-use crate::psi::{KeyMask, MatchKey, POINT_LEN, VALUE_LEN};
+use crate::psi::{KeyCounts, KeyMask, MatchKey, MAX_VALUES_PER_KEY, POINT_LEN, VALUE_LEN};
 
 /// Most items (records, points or values) in one chunk.
 pub const MAX_CHUNK_ITEMS: usize = 1 << 16;
@@ -55,12 +55,13 @@ pub enum Message {
     },
     /// What the sender is about to send.
     SetHeader(SetHeader),
-    /// Record structure in shuffled order: `(group, key mask)` per record.
+    /// Record structure in shuffled order: `(group, values per key)` per record.
     Structure {
         /// Chunk number, from 0.
         seq: u32,
-        /// One entry per record: its group and the keys it has (never none).
-        records: Vec<(u16, KeyMask)>,
+        /// One entry per record: its group and how many values of each key it has
+        /// (at least one value, at most [`MAX_VALUES_PER_KEY`] per key).
+        records: Vec<(u16, KeyCounts)>,
     },
     /// Blinded points of one key.
     Points {
@@ -98,7 +99,8 @@ pub struct SetHeader {
     pub manifest_hash: [u8; 32],
     /// Records to be sent.
     pub records: u32,
-    /// Points per key, indexed by [`MatchKey::index`].
+    /// Points per key (values, not records: a record may hold several values of a
+    /// key), indexed by [`MatchKey::index`].
     pub key_counts: [u32; MatchKey::COUNT],
     /// Group labels and record counts; a record's group is an index into this list.
     pub groups: Vec<(String, u32)>,
@@ -188,9 +190,11 @@ impl Message {
             Message::Structure { seq, records } => {
                 out.push(0x11);
                 out.extend_from_slice(&seq.to_le_bytes());
-                for (group, mask) in records {
+                for (group, counts) in records {
                     out.extend_from_slice(&group.to_le_bytes());
+                    let mask = counts.mask();
                     out.push(mask.bits());
+                    out.extend(mask.iter().map(|k| counts.get(k) as u8));
                 }
             }
             Message::Points { key, seq, points } => {
@@ -249,20 +253,26 @@ impl Message {
             0x10 => Message::SetHeader(r.set_header()?),
             0x11 => {
                 let seq = r.u32("structure seq")?;
-                let body = r.take_rest();
-                if body.len() % 3 != 0 {
-                    return Err(WireError::Malformed("record structure length"));
+                let mut records = Vec::new();
+                while !r.rest.is_empty() {
+                    if records.len() == MAX_CHUNK_ITEMS {
+                        return Err(WireError::TooLarge { what: "structure chunk", limit: MAX_CHUNK_ITEMS });
+                    }
+                    let group = u16::from_le_bytes(r.array("record group")?);
+                    let mask = match KeyMask::from_bits(r.u8("key mask")?) {
+                        Some(mask) if !mask.is_empty() => mask,
+                        _ => return Err(WireError::Malformed("key mask (none, or an unknown key)")),
+                    };
+                    let mut counts = KeyCounts::NONE;
+                    for k in mask.iter() {
+                        let n = r.u8("value count")?;
+                        if n == 0 || n > MAX_VALUES_PER_KEY {
+                            return Err(WireError::Malformed("value count (none, or above the per-record limit)"));
+                        }
+                        counts = counts.with(k, n);
+                    }
+                    records.push((group, counts));
                 }
-                if body.len() / 3 > MAX_CHUNK_ITEMS {
-                    return Err(WireError::TooLarge { what: "structure chunk", limit: MAX_CHUNK_ITEMS });
-                }
-                let records = body
-                    .chunks_exact(3)
-                    .map(|c| match KeyMask::from_bits(c[2]) {
-                        Some(mask) if !mask.is_empty() => Ok((u16::from_le_bytes([c[0], c[1]]), mask)),
-                        _ => Err(WireError::Malformed("key mask (none, or an unknown key)")),
-                    })
-                    .collect::<Result<_, _>>()?;
                 Message::Structure { seq, records }
             }
             0x12 | 0x13 => {
@@ -348,8 +358,8 @@ impl<'a> Reader<'a> {
         let mut key_counts = [0u32; MatchKey::COUNT];
         for c in &mut key_counts {
             *c = self.u32("key counts")?;
-            if *c > records {
-                return Err(WireError::Malformed("key count above the record count"));
+            if u64::from(*c) > u64::from(records) * u64::from(MAX_VALUES_PER_KEY) {
+                return Err(WireError::Malformed("key count above the per-record limit times the record count"));
             }
         }
         let n = self.u32("group count")? as usize;

@@ -210,3 +210,60 @@ fn audience_in_an_upload_layout() {
     assert_eq!(lines.len(), 101);
     assert_eq!(lines[1], "m200@example.com,+447700900200,GB", "the pandas float read as its digits, no quote");
 }
+
+#[test]
+fn every_email_and_phone_column_of_a_record_takes_part() {
+    let dir = temp_dir("columns");
+    let host = dir.join("host.csv");
+    let guest = dir.join("guest.csv");
+    // Host: `work_email`, `home_email`, two columns both named `phone`. Person i has a
+    // work email always, a home email when i % 3 == 0, a second phone when i % 4 == 0.
+    let work = |i: usize| format!("w{i}@work.example.com");
+    let home = |i: usize| if i % 3 == 0 { format!("h{i}@home.example.org") } else { String::new() };
+    let phone2 = |i: usize| if i % 4 == 0 { format!("+1 212 555 {i:04}") } else { String::new() };
+    write_csv(&host, "work_email,home_email,phone,phone", (0..600).map(|i| {
+        format!("{},{},+1 646 555 {i:04},{}", work(i), home(i), phone2(i))
+    }));
+    // Guest: people 300..900, known by the home email for i % 6 == 0, else by the second
+    // phone for i % 8 == 4, else by the work email for i % 5 == 0, else by nothing shared.
+    let mut truth_host = std::collections::BTreeSet::new();
+    let mut by_email = 0;
+    let mut by_phone = 0;
+    write_csv(&guest, "Email,Mobile", (300..900).map(|i| {
+        let known = i < 600;
+        if i % 6 == 0 {
+            by_email += usize::from(known);
+            if known {
+                truth_host.insert(i);
+            }
+            format!("{},", home(i))
+        } else if i % 8 == 4 {
+            by_phone += usize::from(known);
+            if known {
+                truth_host.insert(i);
+            }
+            format!(",{}", phone2(i).replace("+1 212 555 ", "(212) 555-"))
+        } else if i % 5 == 0 {
+            by_email += usize::from(known);
+            if known {
+                truth_host.insert(i);
+            }
+            format!("{},", work(i))
+        } else {
+            format!("other{i}@example.net,")
+        }
+    }));
+    let server = serve();
+    let (a, b) = run_match(
+        &server,
+        &["--file", host.to_str().unwrap(), "--default-country", "US", "--k", "20"],
+        &["--file", guest.to_str().unwrap(), "--default-country", "US", "--k", "20"],
+    );
+    assert_eq!(a["report_hash"], b["report_hash"]);
+    assert_eq!(a["own_records"], 600);
+    assert_eq!(a["own_matched"], truth_host.len(), "{a}");
+    assert_eq!(b["own_matched"], truth_host.len(), "one guest row per matched host person");
+    assert_eq!(a["by_key"]["email"]["own_records"], 600, "per-key figures count records, not values");
+    assert_eq!(a["by_key"]["email"]["own_matched"], by_email);
+    assert_eq!(a["by_key"]["phone"]["own_matched"], by_phone);
+}

@@ -4,7 +4,7 @@
 mod pair;
 
 use cleanmatch::manifest::{Mode, Side};
-use cleanmatch::psi::{KeyMask, MatchKey, Party, PartyError, ProtocolViolation, PsiError, Secret};
+use cleanmatch::psi::{KeyCounts, MatchKey, Party, PartyError, ProtocolViolation, PsiError, Secret};
 use cleanmatch::wire::{Message, SetHeader};
 use pair::*;
 
@@ -21,8 +21,8 @@ fn m_keys() -> Vec<MatchKey> {
     vec![MatchKey::Email]
 }
 
-fn one() -> KeyMask {
-    KeyMask::NONE.with(MatchKey::Email)
+fn one() -> KeyCounts {
+    KeyCounts::NONE.with(MatchKey::Email, 1)
 }
 
 /// Every message `p` would send, with its tasks run.
@@ -72,7 +72,7 @@ fn out_of_order_and_undeclared_data_is_refused() {
     let (_, mut b5) = parties(Mode::Aggregate);
     b5.handle(header).unwrap();
     let mut wrong = vec![(0u16, one()); 50];
-    wrong[0].1 = one().with(MatchKey::Phone);
+    wrong[0].1 = one().with(MatchKey::Phone, 1);
     assert!(b5.handle(Message::Structure { seq: 0, records: wrong }).is_err());
 }
 

@@ -6,9 +6,8 @@
 //! its byte in `Points`/`Evaluated` messages; its name ([`MatchKey::as_str`]) is its JSON
 //! form and its hash-to-group domain (`cleanmatch-v1:<name>`).
 //!
-//! Room left on purpose: a composite key (first name + last name + postal code +
-//! country) becomes one more variant and one more bit; several values of one key per
-//! record would change [`super::OwnSet`]'s storage, not this type.
+//! A record may hold several values of one key (two email columns): [`KeyCounts`] says
+//! how many of each key a record holds; its [`KeyCounts::mask`] is the keys it has.
 
 use serde::{Deserialize, Serialize};
 
@@ -175,5 +174,70 @@ mod tests {
         assert!(m.is_subset(KeyMask::ALL) && !KeyMask::ALL.is_subset(m));
         assert_eq!(KeyMask::from_bits(0x20), None);
         assert_eq!(KeyMask::from_bits_truncate(0xff), KeyMask::ALL);
+    }
+}
+
+/// At most this many distinct values of one key per record (a record with more keeps
+/// the first ones; see [`super::OwnSet::add`]). Bounded so a record's counts fit the
+/// wire's one byte per key and the flat form's one byte per record.
+pub const MAX_VALUES_PER_KEY: u8 = 16;
+
+/// How many values of each key one record holds, indexed by [`MatchKey::index`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct KeyCounts([u8; MatchKey::COUNT]);
+
+impl KeyCounts {
+    /// No values.
+    pub const NONE: KeyCounts = KeyCounts([0; MatchKey::COUNT]);
+
+    /// Counts from one byte per key, in wire order.
+    pub fn from_array(counts: [u8; MatchKey::COUNT]) -> KeyCounts {
+        KeyCounts(counts)
+    }
+
+    /// One value of each key in `mask`.
+    pub fn ones(mask: KeyMask) -> KeyCounts {
+        let mut c = KeyCounts::NONE;
+        for k in mask.iter() {
+            c.0[k.index()] = 1;
+        }
+        c
+    }
+
+    /// Values of `key`.
+    pub fn get(self, key: MatchKey) -> usize {
+        usize::from(self.0[key.index()])
+    }
+
+    /// Values of the key with wire index `i` (0 if out of range).
+    pub fn at(self, i: usize) -> usize {
+        self.0.get(i).map_or(0, |c| usize::from(*c))
+    }
+
+    /// The counts with `key` set to `n`.
+    #[must_use]
+    pub fn with(mut self, key: MatchKey, n: u8) -> KeyCounts {
+        self.0[key.index()] = n;
+        self
+    }
+
+    /// The keys with at least one value.
+    pub fn mask(self) -> KeyMask {
+        MatchKey::ALL.into_iter().filter(|k| self.0[k.index()] > 0).collect()
+    }
+
+    /// Values over all keys.
+    pub fn total(self) -> usize {
+        self.0.iter().map(|c| usize::from(*c)).sum()
+    }
+
+    /// Whether the record holds no value.
+    pub fn is_empty(self) -> bool {
+        self.0.iter().all(|c| *c == 0)
+    }
+
+    /// One byte per key, in wire order.
+    pub fn to_array(self) -> [u8; MatchKey::COUNT] {
+        self.0
     }
 }

@@ -1,7 +1,7 @@
 //! One side's records, ready to blind: flat storage so a million records fit in well
 //! under 100 bytes each.
 
-use super::{KeyMask, MatchKey, DIGEST_LEN};
+use super::{KeyCounts, KeyMask, MatchKey, DIGEST_LEN, MAX_VALUES_PER_KEY};
 use crate::wire::{MAX_GROUPS, MAX_LABEL};
 use std::collections::HashMap;
 
@@ -13,7 +13,7 @@ pub const ALL: &str = "all";
 pub struct FlatRecords {
     /// Source row of each record.
     pub rows: Vec<u32>,
-    /// Keys per record.
+    /// Values per record (over all its keys).
     pub counts: Vec<u8>,
     /// Wire index ([`MatchKey::index`]) of each digest's key.
     pub keys: Vec<u8>,
@@ -25,18 +25,21 @@ pub struct FlatRecords {
     pub labels: Vec<String>,
 }
 
-/// A side's records: per record a group and the digests of its match keys.
+/// A side's records: per record a group and the digests of every value of its match keys.
 #[derive(Clone, Debug, Default)]
 pub struct OwnSet {
     pub(crate) labels: Vec<String>,
     pub(crate) group_counts: Vec<u32>,
-    /// Per record: declared group index, key mask, source row.
-    pub(crate) records: Vec<(u16, KeyMask, u32)>,
-    /// Digests back to back, in record order, each record's keys in wire order.
+    /// Per record: declared group index, values per key, source row.
+    pub(crate) records: Vec<(u16, KeyCounts, u32)>,
+    /// Digests back to back, in record order, each record's keys in wire order and each
+    /// key's values in the order given.
     pub(crate) digests: Vec<[u8; DIGEST_LEN]>,
     label_index: HashMap<String, u16>,
     /// Records passed to `add` that had no key.
     pub(crate) skipped: u64,
+    /// Values left out beyond [`MAX_VALUES_PER_KEY`] of one key in one record.
+    pub(crate) extra_values: u64,
 }
 
 impl OwnSet {
@@ -46,28 +49,39 @@ impl OwnSet {
     }
 
     /// Adds a record from source row `row` (used to export matched rows in audience
-    /// mode) with its `(key, digest)` pairs; a key given twice keeps its first value. A
+    /// mode) with its `(key, digest)` pairs. Every value of a key takes part (a record
+    /// with two email columns has two email values; it matches if either does); a value
+    /// given twice for one key is kept once, and beyond [`MAX_VALUES_PER_KEY`] distinct
+    /// values of a key the rest are left out (counted by [`OwnSet::extra_values`]). A
     /// record with no key is counted as skipped. A group label longer than the wire
     /// allows is cut; labels beyond the wire's group limit share one overflow group.
     /// Every key may be added: [`crate::session::Session::start`] cuts the set to the
     /// agreed keys.
     pub fn add(&mut self, row: u32, group: Option<&str>, keys: &[(MatchKey, [u8; DIGEST_LEN])]) {
-        let mut mask = KeyMask::NONE;
-        let mut ordered: [Option<[u8; DIGEST_LEN]>; MatchKey::COUNT] = [None; MatchKey::COUNT];
-        for (k, d) in keys {
-            if !mask.contains(*k) {
-                ordered[k.index()] = Some(*d);
-                mask = mask.with(*k);
+        let mut counts = KeyCounts::NONE;
+        let start = self.digests.len();
+        for key in MatchKey::ALL {
+            let from = self.digests.len();
+            for (k, d) in keys {
+                if *k != key || self.digests[from..].contains(d) {
+                    continue;
+                }
+                if self.digests.len() - from >= usize::from(MAX_VALUES_PER_KEY) {
+                    self.extra_values += 1;
+                    continue;
+                }
+                self.digests.push(*d);
             }
+            counts = counts.with(key, (self.digests.len() - from) as u8);
         }
-        if mask.is_empty() {
+        if counts.is_empty() {
             self.skipped += 1;
             return;
         }
+        debug_assert_eq!(self.digests.len() - start, counts.total());
         let g = self.intern(group.unwrap_or(ALL));
         self.group_counts[usize::from(g)] += 1;
-        self.records.push((g, mask, row));
-        self.digests.extend(ordered.into_iter().flatten());
+        self.records.push((g, counts, row));
     }
 
     fn intern(&mut self, label: &str) -> u16 {
@@ -92,22 +106,22 @@ impl OwnSet {
 
     /// The match keys at least one record has.
     pub fn held_keys(&self) -> KeyMask {
-        self.records.iter().fold(KeyMask::NONE, |m, r| m.union(r.1))
+        self.records.iter().fold(KeyMask::NONE, |m, r| m.union(r.1.mask()))
     }
 
     /// The set limited to the `allowed` keys: records left without any are dropped
     /// (and counted as skipped).
     pub fn restricted(self, allowed: KeyMask) -> OwnSet {
-        if self.records.iter().all(|r| r.1.is_subset(allowed)) {
+        if self.records.iter().all(|r| r.1.mask().is_subset(allowed)) {
             return self;
         }
-        let mut out = OwnSet { skipped: self.skipped, ..OwnSet::new() };
+        let mut out = OwnSet { skipped: self.skipped, extra_values: self.extra_values, ..OwnSet::new() };
         let mut digests = self.digests.iter();
         let mut pairs = Vec::with_capacity(MatchKey::COUNT);
-        for (g, mask, row) in &self.records {
+        for (g, counts, row) in &self.records {
             pairs.clear();
-            for k in mask.iter() {
-                if let Some(d) = digests.next() {
+            for k in MatchKey::ALL {
+                for d in digests.by_ref().take(counts.get(k)) {
                     if allowed.contains(k) {
                         pairs.push((k, *d));
                     }
@@ -124,12 +138,12 @@ impl OwnSet {
     pub fn to_flat(&self) -> FlatRecords {
         let mut f = FlatRecords { labels: self.labels.clone(), ..FlatRecords::default() };
         let mut digests = self.digests.iter();
-        for (g, mask, row) in &self.records {
+        for (g, counts, row) in &self.records {
             f.rows.push(*row);
             f.groups.push(u32::from(*g));
-            f.counts.push(mask.len() as u8);
-            for k in mask.iter() {
-                if let Some(d) = digests.next() {
+            f.counts.push(counts.total() as u8);
+            for k in MatchKey::ALL {
+                for d in digests.by_ref().take(counts.get(k)) {
                     f.keys.push(k.index() as u8);
                     f.digests.extend_from_slice(d);
                 }
@@ -183,5 +197,27 @@ impl OwnSet {
     /// [`OwnSet::restricted`].
     pub fn skipped(&self) -> u64 {
         self.skipped
+    }
+
+    /// Values of every key over all records (what is blinded and sent).
+    pub fn values(&self) -> u64 {
+        self.records.iter().map(|r| r.1.total() as u64).sum()
+    }
+
+    /// Values per key over all records, indexed by [`MatchKey::index`].
+    pub fn values_per_key(&self) -> [u64; MatchKey::COUNT] {
+        let mut out = [0u64; MatchKey::COUNT];
+        for (_, counts, _) in &self.records {
+            for k in MatchKey::ALL {
+                out[k.index()] += counts.get(k) as u64;
+            }
+        }
+        out
+    }
+
+    /// Values left out because a record held more than [`MAX_VALUES_PER_KEY`] distinct
+    /// values of one key.
+    pub fn extra_values(&self) -> u64 {
+        self.extra_values
     }
 }

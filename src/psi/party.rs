@@ -26,7 +26,7 @@ mod prepare;
 pub use error::{PartyError, ProtocolViolation, Whose};
 
 use super::own_set::OwnSet;
-use super::{blind_batch, evaluate_batch, KeyMask, MatchKey, PsiError, Secret, VALUE_LEN};
+use super::{blind_batch, evaluate_batch, KeyCounts, MatchKey, PsiError, Secret, VALUE_LEN};
 use crate::manifest::{Manifest, Mode, Side};
 use crate::report::{MergedGroups, Report, View};
 use crate::wire::{Message, SetHeader};
@@ -136,7 +136,7 @@ impl ReorderBuf {
 struct PartnerState {
     header: SetHeader,
     merged: MergedGroups,
-    structure: Vec<(u16, KeyMask)>,
+    structure: Vec<(u16, KeyCounts)>,
     structure_seq: u32,
     points_seq: [u32; MatchKey::COUNT],
     received: [u64; MatchKey::COUNT],

@@ -63,3 +63,25 @@ fn shuffle_is_a_permutation() {
     v.sort();
     assert_eq!(v, (0..1000).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_record_keeps_every_distinct_value_of_a_key_up_to_the_limit() {
+    let d = |i: u8| [i; DIGEST_LEN];
+    let mut set = OwnSet::new();
+    // Two emails (one given twice) and a phone; then 20 distinct emails.
+    set.add(0, None, &[(MatchKey::Email, d(1)), (MatchKey::Phone, d(9)), (MatchKey::Email, d(2)), (MatchKey::Email, d(1))]);
+    let many: Vec<(MatchKey, [u8; DIGEST_LEN])> = (10..30).map(|i| (MatchKey::Email, d(i))).collect();
+    set.add(1, None, &many);
+    assert_eq!(set.len(), 2);
+    assert_eq!(set.values_per_key()[MatchKey::Email.index()], 2 + u64::from(MAX_VALUES_PER_KEY));
+    assert_eq!(set.extra_values(), 20 - u64::from(MAX_VALUES_PER_KEY));
+    let flat = set.to_flat();
+    assert_eq!(flat.counts, vec![3, MAX_VALUES_PER_KEY]);
+    assert_eq!(&flat.keys[..3], &[0, 0, 1], "a record's values in key order");
+    let mut back = OwnSet::new();
+    back.add_flat(&flat).unwrap();
+    assert_eq!(back.to_flat(), flat);
+    // Restricting to phone keeps the first record only, with its one phone.
+    let phones = set.restricted(KeyMask::NONE.with(MatchKey::Phone));
+    assert_eq!((phones.len(), phones.values()), (1, 1));
+}

@@ -150,14 +150,21 @@ impl ViewBuilder {
     pub fn add(&mut self, group: u16, values: &[(usize, [u8; VALUE_LEN])], own: &OwnIndex) {
         self.records += 1;
         self.scratch.clear();
-        let mut any = false;
+        // A record counts once per key however many values of the key it holds.
+        let mut has = [false; MatchKey::COUNT];
+        let mut hit = [false; MatchKey::COUNT];
         for (key, value) in values {
-            let Some(slot) = self.key_records.get_mut(*key) else { continue };
-            *slot += 1;
+            let Some(slot) = has.get_mut(*key) else { continue };
+            *slot = true;
             if own.groups_of(*key, value, &mut self.scratch) {
-                self.key_matched[*key] += 1;
-                any = true;
+                hit[*key] = true;
             }
+        }
+        let mut any = false;
+        for k in 0..MatchKey::COUNT {
+            self.key_records[k] += u64::from(has[k]);
+            self.key_matched[k] += u64::from(hit[k]);
+            any |= hit[k];
         }
         if !any {
             return;

@@ -2,7 +2,7 @@
 //! lowercase hex; keys are sorted (serde_json's map), so the text is canonical.
 
 use crate::hash::to_hex;
-use crate::psi::{KeyMask, MatchKey};
+use crate::psi::{KeyCounts, MatchKey};
 use crate::wire::{Message, SetHeader};
 use serde_json::{json, Value};
 
@@ -27,7 +27,7 @@ pub(super) fn render(msg: &Message) -> String {
             "groups": h.groups,
         }),
         Message::Structure { seq, records } => {
-            let records: Vec<(u16, u8)> = records.iter().map(|(g, m)| (*g, m.bits())).collect();
+            let records: Vec<(u16, [u8; MatchKey::COUNT])> = records.iter().map(|(g, c)| (*g, c.to_array())).collect();
             json!({ "type": "structure", "seq": seq, "records": records })
         }
         Message::Points { key, seq, points } => {
@@ -84,10 +84,10 @@ pub(super) fn parse(text_json: &str) -> Result<Message, String> {
         }),
         "structure" => Message::Structure {
             seq: number(&v, "seq")?,
-            records: typed::<Vec<(u16, u8)>>(&v, "records")?
+            records: typed::<Vec<(u16, [u8; MatchKey::COUNT])>>(&v, "records")?
                 .into_iter()
-                .map(|(g, bits)| KeyMask::from_bits(bits).map(|m| (g, m)).ok_or_else(|| format!("key mask {bits:#x} names an unknown key")))
-                .collect::<Result<_, _>>()?,
+                .map(|(g, counts)| (g, KeyCounts::from_array(counts)))
+                .collect(),
         },
         "points" => Message::Points {
             key: key(&v)?,

@@ -1,8 +1,8 @@
 // Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 use super::*;
 
-fn mask(bits: u8) -> KeyMask {
-    KeyMask::from_bits(bits).unwrap()
+fn counts(c: [u8; MatchKey::COUNT]) -> KeyCounts {
+    KeyCounts::from_array(c)
 }
 
 fn header() -> SetHeader {
@@ -17,7 +17,10 @@ fn every_message_round_trips() {
         Message::Confirm([1; 32]),
         Message::Abort { code: "set-too-small".into(), reason: "bye".into() },
         Message::SetHeader(header()),
-        Message::Structure { seq: 2, records: vec![(0, mask(1)), (0, mask(3)), (0, mask(1))] },
+        Message::Structure {
+            seq: 2,
+            records: vec![(0, counts([1, 0, 0, 0, 0])), (0, counts([2, 1, 0, 0, 0])), (0, counts([0, 0, 0, 0, 16]))],
+        },
         Message::Points { key: MatchKey::Phone, seq: 9, points: vec![5; 64] },
         Message::Evaluated { key: MatchKey::Email, seq: 0, values: vec![6; 24] },
         Message::PartnerView { manifest_hash: [2; 32], json: "{}".into() },
@@ -49,13 +52,22 @@ fn malformed_messages_name_what_is_wrong() {
     h.groups = vec![("a".into(), 1)];
     assert!(matches!(Message::decode(&Message::SetHeader(h).encode()), Err(WireError::Malformed(_))));
     let mut h = header();
-    h.key_counts[2] = 4;
+    h.key_counts[2] = 3 * u32::from(MAX_VALUES_PER_KEY) + 1;
     assert!(matches!(Message::decode(&Message::SetHeader(h).encode()), Err(WireError::Malformed(_))));
-    // Structure whose length is not a multiple of three.
-    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 1, 2]), Err(WireError::Malformed(_))));
-    // A record with no key, or with a bit that names no key.
+    // A structure record cut short: no mask, or fewer counts than its mask has keys.
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 1, 2]), Err(WireError::Truncated(_))));
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 3, 1]), Err(WireError::Truncated(_))));
+    // A record with no key, a bit that names no key, a count of none or above the limit.
     assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0]), Err(WireError::Malformed(_))));
-    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0x20]), Err(WireError::Malformed(_))));
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0x20, 1]), Err(WireError::Malformed(_))));
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 1, 0]), Err(WireError::Malformed(_))));
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 1, 17]), Err(WireError::Malformed(_))));
+    // An oversized structure chunk.
+    let mut big = vec![0x11, 0, 0, 0, 0];
+    for _ in 0..=MAX_CHUNK_ITEMS {
+        big.extend_from_slice(&[0, 0, 1, 1]);
+    }
+    assert!(matches!(Message::decode(&big), Err(WireError::TooLarge { .. })));
 }
 
 #[test]

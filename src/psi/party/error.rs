@@ -29,6 +29,18 @@ pub enum PartyError {
         /// The agreed maximum.
         max: u32,
     },
+    /// A set holds more values of one key than the agreed maximum (`max_records` bounds
+    /// each key's values as well as the records: a record with two emails sends two).
+    TooManyValues {
+        /// Whose set.
+        whose: Whose,
+        /// The key.
+        key: MatchKey,
+        /// Its values.
+        values: u64,
+        /// The agreed maximum.
+        max: u32,
+    },
     /// The two reports differ.
     ReportMismatch,
 }
@@ -147,6 +159,10 @@ impl core::fmt::Display for PartyError {
             PartyError::TooLarge { whose, records, max } => {
                 write!(f, "{whose} set has {records} records; the agreed maximum is {max}")
             }
+            PartyError::TooManyValues { whose, key, values, max } => write!(
+                f,
+                "{whose} set has {values} {key} values (records with several {key} columns count each); the agreed maximum is {max}"
+            ),
             PartyError::ReportMismatch => {
                 f.write_str("the two reports differ (the partner's software disagrees with this one); nothing is shown")
             }
@@ -193,7 +209,7 @@ impl PartyError {
             PartyError::Protocol(_) => "protocol",
             PartyError::Psi(e) => e.code(),
             PartyError::TooSmall { .. } => "set-too-small",
-            PartyError::TooLarge { .. } => "set-too-large",
+            PartyError::TooLarge { .. } | PartyError::TooManyValues { .. } => "set-too-large",
             PartyError::ReportMismatch => "report-mismatch",
         }
     }
@@ -205,6 +221,9 @@ impl PartyError {
         match self.clone() {
             PartyError::TooSmall { whose, records, min } => PartyError::TooSmall { whose: flip(whose), records, min },
             PartyError::TooLarge { whose, records, max } => PartyError::TooLarge { whose: flip(whose), records, max },
+            PartyError::TooManyValues { whose, key, values, max } => {
+                PartyError::TooManyValues { whose: flip(whose), key, values, max }
+            }
             other => other,
         }
     }

@@ -61,13 +61,11 @@ impl Party {
                 continue;
             }
             // Aggregate: group after group, as many values as own records of that
-            // merged group have this key.
+            // merged group hold of this key.
             let mut per_group = vec![0usize; self.own_merged.labels.len()];
-            for (g, mask, _) in &self.own.records {
-                if mask.contains(key) {
-                    if let Some(m) = self.own_merged.merged(*g) {
-                        per_group[usize::from(m)] += 1;
-                    }
+            for (g, counts, _) in &self.own.records {
+                if let Some(m) = self.own_merged.merged(*g) {
+                    per_group[usize::from(m)] += counts.get(key);
                 }
             }
             let mut it = values.iter();
@@ -86,10 +84,10 @@ impl Party {
         let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone());
         let mut cursors = [0usize; MatchKey::COUNT];
         let mut pairs = Vec::with_capacity(MatchKey::COUNT);
-        for (g, mask) in &p.structure {
+        for (g, counts) in &p.structure {
             pairs.clear();
             for (k, cursor) in cursors.iter_mut().enumerate() {
-                if mask.bits() & (1 << k) != 0 {
+                for _ in 0..counts.at(k) {
                     let v = p.values[k].get(*cursor).ok_or(ProtocolViolation::FewerPointsThanStructure)?;
                     *cursor += 1;
                     pairs.push((k, *v));
@@ -121,10 +119,10 @@ impl Party {
         let sets: Vec<HashSet<&[u8; VALUE_LEN]>> = p.values.iter().map(|v| v.iter().collect()).collect();
         let mut cursors = [0usize; MatchKey::COUNT];
         let mut rows = Vec::new();
-        for (_, mask, row) in &self.own.records {
+        for (_, counts, row) in &self.own.records {
             let mut hit = false;
             for (k, cursor) in cursors.iter_mut().enumerate() {
-                if mask.bits() & (1 << k) != 0 {
+                for _ in 0..counts.at(k) {
                     if let Some(v) = self.own_returned[k].get(*cursor) {
                         hit |= sets[k].contains(v);
                     }

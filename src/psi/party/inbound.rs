@@ -26,8 +26,8 @@ impl Party {
                 if p.structure.len() + records.len() > p.header.records as usize {
                     return Err(ProtocolViolation::MoreRecordsThanDeclared.into());
                 }
-                for (g, mask) in &records {
-                    if usize::from(*g) >= p.header.groups.len() || mask.is_empty() {
+                for (g, counts) in &records {
+                    if usize::from(*g) >= p.header.groups.len() || counts.is_empty() {
                         return Err(ProtocolViolation::UndeclaredGroup.into());
                     }
                 }
@@ -106,6 +106,12 @@ impl Party {
             return Err(PartyError::TooLarge { whose: Whose::Partner, records: n, max: self.manifest.max_records });
         }
         for (key, c) in MatchKey::ALL.into_iter().zip(h.key_counts) {
+            if c > self.manifest.max_records {
+                let (values, max) = (u64::from(c), self.manifest.max_records);
+                return Err(PartyError::TooManyValues { whose: Whose::Partner, key, values, max });
+            }
+        }
+        for (key, c) in MatchKey::ALL.into_iter().zip(h.key_counts) {
             if c > 0 && !self.manifest.keys.contains(&key) {
                 return Err(ProtocolViolation::KeyOutsideAgreement(key).into());
             }
@@ -143,8 +149,8 @@ impl Party {
         }
         let mut by_group: Vec<Vec<[u8; VALUE_LEN]>> = vec![Vec::new(); p.merged.labels.len()];
         let mut values = p.values[key].iter();
-        for (g, mask) in &p.structure {
-            if mask.contains(mkey) {
+        for (g, counts) in &p.structure {
+            for _ in 0..counts.get(mkey) {
                 let merged = p.merged.merged(*g).ok_or(ProtocolViolation::UndeclaredGroup)?;
                 let v = values.next().ok_or(ProtocolViolation::FewerPointsThanStructure)?;
                 if let Some(list) = by_group.get_mut(usize::from(merged)) {
@@ -169,9 +175,9 @@ impl Party {
 fn check_structure(p: &PartnerState) -> Result<(), PartyError> {
     let mut counts = [0u32; MatchKey::COUNT];
     let mut groups = vec![0u32; p.header.groups.len()];
-    for (g, mask) in &p.structure {
+    for (g, per_key) in &p.structure {
         for (k, c) in counts.iter_mut().enumerate() {
-            *c += u32::from(mask.bits() >> k & 1);
+            *c += per_key.at(k) as u32;
         }
         if let Some(n) = groups.get_mut(usize::from(*g)) {
             *n += 1;

@@ -23,6 +23,13 @@ impl Party {
         if n > u64::from(manifest.max_records) {
             return Err(PartyError::TooLarge { whose: Whose::Own, records: n, max: manifest.max_records });
         }
+        // `max_records` bounds each key's values too, so the work per key stays what the
+        // limit says however many columns of a key a record has.
+        for (key, values) in MatchKey::ALL.into_iter().zip(own.values_per_key()) {
+            if values > u64::from(manifest.max_records) {
+                return Err(PartyError::TooManyValues { whose: Whose::Own, key, values, max: manifest.max_records });
+            }
+        }
         // Groups in label order, so the header says nothing about the file's order.
         let mut by_label: Vec<usize> = (0..own.labels.len()).collect();
         by_label.sort_by(|x, y| own.labels[*x].cmp(&own.labels[*y]));
@@ -40,7 +47,7 @@ impl Party {
         let mut at = 0usize;
         for r in &own.records {
             offsets.push(at);
-            at += r.1.len();
+            at += r.1.total();
         }
         let mut order: Vec<u32> = (0..own.records.len() as u32).collect();
         shuffle(&mut order)?;
@@ -49,7 +56,7 @@ impl Party {
         for &i in &order {
             let r = own.records[i as usize];
             let start = offsets[i as usize];
-            digests.extend_from_slice(&own.digests[start..start + r.1.len()]);
+            digests.extend_from_slice(&own.digests[start..start + r.1.total()]);
             records.push(r);
         }
         own.records = records;
@@ -88,9 +95,9 @@ impl Party {
     fn queue_own(&mut self) {
         let mut per_key: [Vec<u8>; MatchKey::COUNT] = Default::default();
         let mut d = self.own.digests.iter();
-        for (_, mask, _) in &self.own.records {
-            for k in mask.iter() {
-                if let Some(digest) = d.next() {
+        for (_, counts, _) in &self.own.records {
+            for k in MatchKey::ALL {
+                for digest in d.by_ref().take(counts.get(k)) {
                     per_key[k.index()].extend_from_slice(digest);
                 }
             }
