@@ -91,6 +91,9 @@ pub struct Manifest {
     pub measurement: Option<Measurement>,
     /// The declared purpose, shown to both sides and kept in the audit receipt.
     pub purpose: String,
+    /// Output rules: privacy budget `epsilon`, PAIR-style output (absent when off).
+    #[serde(flatten)]
+    pub output: crate::report::OutputRules,
 }
 
 /// Why a manifest was refused. The text says exactly what differs.
@@ -192,6 +195,12 @@ impl Manifest {
         if self.k < MIN_K {
             return Err(ManifestError::Rule(format!("threshold k must be at least {MIN_K}")));
         }
+        if self.min_records < self.output.min_records() {
+            return Err(ManifestError::Rule(format!(
+                "PAIR output rules need lists of at least {} records",
+                self.output.min_records()
+            )));
+        }
         if self.min_records > self.max_records {
             return Err(ManifestError::Rule("minimum set size above the maximum".into()));
         }
@@ -213,6 +222,8 @@ impl Manifest {
         m.k = m.k.max(local.min_k);
         m.min_records = m.min_records.max(local.min_records);
         m.max_records = m.max_records.min(local.max_records);
+        m.output = m.output.stricter(&local.output);
+        m.min_records = m.min_records.max(m.output.min_records());
         if !local.allow_audience && m.mode == Mode::Audience {
             m.mode = Mode::Aggregate;
             if m.template == Template::Audience {
@@ -241,6 +252,9 @@ impl Manifest {
         }
         if counter.min_records < self.min_records || counter.max_records > self.max_records {
             return loosened("the set size limits");
+        }
+        if !self.output.tightened_by(&counter.output) {
+            return loosened("the privacy budget or output rules");
         }
         if counter.mode == Mode::Audience && self.mode != Mode::Audience {
             return loosened("the mode");
@@ -272,6 +286,13 @@ impl Manifest {
                 self.min_records, self.max_records, counter.min_records, counter.max_records
             ));
         }
+        if counter.output != self.output {
+            out.push(format!(
+                "output rules: epsilon {}, PAIR {}",
+                counter.output.epsilon.map_or("off".to_string(), |e| e.to_string()),
+                if counter.output.pair { "on" } else { "off" }
+            ));
+        }
         if counter.guest_group != self.guest_group {
             out.push(format!("partner breakdown column: {}", counter.guest_group.as_deref().unwrap_or("none")));
         }
@@ -290,11 +311,20 @@ pub struct LocalRules {
     pub max_records: u32,
     /// Whether this side opts in to audience mode.
     pub allow_audience: bool,
+    /// Output rules this side insists on (the stricter of both sides' wins).
+    #[serde(default)]
+    pub output: crate::report::OutputRules,
 }
 
 impl Default for LocalRules {
     fn default() -> Self {
-        LocalRules { min_k: DEFAULT_K, min_records: 0, max_records: 50_000_000, allow_audience: true }
+        LocalRules {
+            min_k: DEFAULT_K,
+            min_records: 0,
+            max_records: 50_000_000,
+            allow_audience: true,
+            output: crate::report::OutputRules::default(),
+        }
     }
 }
 

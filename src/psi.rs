@@ -45,7 +45,7 @@ mod secret;
 mod shuffle;
 
 pub use error::PsiError;
-pub use own_set::{FlatRecords, OwnSet, ALL};
+pub use own_set::{BreakdownError, FlatRecords, OwnSet, ALL};
 pub use party::{Op, Party, PartyError, Progress, Task, CHUNK};
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};

@@ -113,6 +113,8 @@ impl SessionError {
             SessionError::Party(PartyError::TooLarge { .. }) => "set-too-large",
             SessionError::Party(PartyError::Psi(PsiError::InvalidPoint { .. })) => "invalid-point",
             SessionError::Party(PartyError::ReportMismatch) => "report-mismatch",
+            SessionError::Party(PartyError::InvalidReport(e)) => e.code(),
+            SessionError::Party(PartyError::Breakdown(e)) => e.code(),
             SessionError::Party(_) => "protocol",
             SessionError::PartnerAborted { .. } => "partner-aborted",
             SessionError::State(_) => "state",

@@ -120,6 +120,7 @@ fn two_party_run(n: usize) -> Result<serde_json::Value, Box<dyn std::error::Erro
         guest_group: None,
         measurement: None,
         purpose: "benchmark".into(),
+        output: Default::default(),
     };
     let make = |offset: usize| {
         let mut set = OwnSet::new();

@@ -54,6 +54,14 @@ pub struct Args {
     /// Largest set either side may bring.
     #[arg(long, default_value_t = 50_000_000)]
     max_records: u32,
+    /// Privacy budget: discrete Laplace noise on every published count (e.g. `1`,
+    /// `0.5`); the smaller of the two sides' budgets wins.
+    #[arg(long, value_parser = |s: &str| crate::report::Epsilon::parse(s).map_err(|e| e.to_string()))]
+    epsilon: Option<crate::report::Epsilon>,
+    /// PAIR output rules: whole-percent match rates, above 85 % shown as ">85%", and
+    /// lists of at least 1,000 records.
+    #[arg(long)]
+    pair: bool,
     /// The declared purpose, shown to the partner and kept in the receipt.
     #[arg(long, default_value = "overlap analysis")]
     purpose: String,
@@ -125,6 +133,7 @@ async fn run_async(args: Args) -> Result<(), String> {
         min_records: args.min_records,
         max_records: args.max_records,
         allow_audience: mode == Mode::Audience,
+        output: crate::report::OutputRules { epsilon: args.epsilon, pair: args.pair },
     };
 
     let (invite, relay, mut session) = if args.host {
@@ -151,12 +160,13 @@ async fn run_async(args: Args) -> Result<(), String> {
             preset_fingerprint: preset.fingerprint(),
             keys: loaded.held_keys(),
             k: args.k,
-            min_records: args.min_records,
+            min_records: args.min_records.max(local.output.min_records()),
             max_records: args.max_records,
             host_group: if mode == Mode::Aggregate { args.group.clone() } else { None },
             guest_group: None,
             measurement,
             purpose: args.purpose.clone(),
+            output: local.output,
         };
         let session = Session::host(invite.clone(), local, proposal).map_err(|e| e.to_string())?;
         let mut out = std::io::stdout().lock();

@@ -18,7 +18,7 @@
 use super::own_set::OwnSet;
 use super::{blind_batch, evaluate_batch, shuffle, PsiError, Secret, KEYS, VALUE_LEN};
 use crate::manifest::{Manifest, Mode, Side};
-use crate::report::{MergedGroups, OwnIndex, Report, View, ViewBuilder};
+use crate::report::{check, MergedGroups, OwnIndex, Report, View, ViewBuilder, ViewRules};
 use crate::wire::{Message, SetHeader, MAX_CHUNK_ITEMS};
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -86,6 +86,10 @@ pub enum PartyError {
     },
     /// The two reports differ.
     ReportMismatch,
+    /// This side's breakdown column looks like an identifier.
+    Breakdown(super::BreakdownError),
+    /// The partner's figures about this side's records are not a valid report.
+    InvalidReport(crate::report::check::InvalidReport),
 }
 
 impl core::fmt::Display for PartyError {
@@ -99,6 +103,8 @@ impl core::fmt::Display for PartyError {
             PartyError::TooLarge { whose, records, max } => {
                 write!(f, "{whose} set has {records} records; the agreed maximum is {max}")
             }
+            PartyError::Breakdown(e) => write!(f, "{e}"),
+            PartyError::InvalidReport(e) => write!(f, "{e}"),
             PartyError::ReportMismatch => f.write_str(
                 "the two reports differ (the partner's software disagrees with this one); nothing is shown",
             ),
@@ -209,6 +215,8 @@ impl Party {
         if n > u64::from(manifest.max_records) {
             return Err(PartyError::TooLarge { whose: "your", records: n, max: manifest.max_records });
         }
+        // Groups under k never leave the machine (issue 11).
+        own.merge_small_groups(manifest.k).map_err(PartyError::Breakdown)?;
         // Groups in label order, so the header says nothing about the file's order.
         let mut by_label: Vec<usize> = (0..own.labels.len()).collect();
         by_label.sort_by(|x, y| own.labels[*x].cmp(&own.labels[*y]));
@@ -445,9 +453,10 @@ impl Party {
                     return Err(protocol("figures bound to another manifest"));
                 }
                 let view: View = serde_json::from_str(&json).map_err(|_| protocol("unreadable figures"))?;
-                if view.records != self.own.records.len() as u64 || self.their_view.is_some() {
-                    return Err(protocol("figures about a different set"));
+                if self.their_view.is_some() {
+                    return Err(protocol("a second set of figures"));
                 }
+                self.check_partner_view(&view)?;
                 self.their_view = Some(view);
             }
             Message::ReportHash(h) => {
@@ -608,7 +617,13 @@ impl Party {
     fn compute_view(&self) -> Result<View, PartyError> {
         let p = self.partner.as_ref().ok_or_else(|| protocol("no partner set"))?;
         let own = self.own_index();
-        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone());
+        let rules = ViewRules {
+            about: Some(if self.side == Side::Host { Side::Guest } else { Side::Host }),
+            own_counts: self.own_merged.counts.clone(),
+            own_key_records: self.own_key_counts.map(u64::from),
+            noise: self.manifest.output.noise(self.manifest.keys.len()),
+        };
+        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone()).with_rules(rules);
         let mut cursors = [0usize; KEYS.len()];
         let mut pairs = Vec::with_capacity(KEYS.len());
         for (g, mask) in &p.structure {
@@ -622,7 +637,26 @@ impl Party {
             }
             builder.add(p.merged.merged(*g).unwrap_or(0), &pairs, &own);
         }
-        Ok(builder.finish(&self.manifest.keys))
+        Ok(builder.finish(&self.manifest.keys)?)
+    }
+
+    fn check_partner_view(&self, view: &View) -> Result<(), PartyError> {
+        let p = self.partner.as_ref().ok_or_else(|| protocol("figures before the partner's set"))?;
+        let keys: Vec<(String, u64)> = self
+            .manifest
+            .keys
+            .iter()
+            .filter_map(|key| Some((key.clone(), u64::from(self.own_key_counts[crate::psi::key_index(key)?]))))
+            .collect();
+        let expected = check::Expected {
+            k: self.manifest.k,
+            records: self.own.records.len() as u64,
+            groups: &self.own_merged,
+            partner_labels: &p.merged.labels,
+            keys: &keys,
+            noised: self.manifest.output.epsilon.is_some(),
+        };
+        check::partner_view(view, &expected).map_err(PartyError::InvalidReport)
     }
 
     /// The report, once both views are in (confirmed or not: see [`Party::confirmed`]).

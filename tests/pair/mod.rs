@@ -21,6 +21,7 @@ pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
         guest_group: None,
         measurement: None,
         purpose: "test".into(),
+        output: Default::default(),
     }
 }
 
