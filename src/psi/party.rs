@@ -622,6 +622,7 @@ impl Party {
             own_counts: self.own_merged.counts.clone(),
             own_key_records: self.own_key_counts.map(u64::from),
             noise: self.manifest.output.noise(self.manifest.keys.len()),
+            keep: self.manifest.measurement.iter().flat_map(|m| [(m.side, m.exposed.clone()), (m.side, m.control.clone())]).collect(),
         };
         let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone()).with_rules(rules);
         let mut cursors = [0usize; KEYS.len()];

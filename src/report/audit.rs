@@ -207,8 +207,8 @@ fn view_grid(view: &View) -> Grid {
     let cols_labels = partner_labels(view);
     let rows: Vec<Entry> = view.groups.iter().map(|g| entry(g.matched, g.records)).collect();
     let total_max = view.records;
-    let mut cols: Vec<Entry> = cols_labels.iter().map(|_| Entry { value: 0, max: total_max, state: State::Free }).collect();
-    cols.push(Entry { value: 0, max: total_max, state: State::Free });
+    let mut cols: Vec<Entry> = cols_labels.iter().map(|_| Entry::free(total_max)).collect();
+    cols.push(Entry::free(total_max));
     let cells = view
         .groups
         .iter()
@@ -221,7 +221,7 @@ fn view_grid(view: &View) -> Grid {
                 })
                 .collect();
             // The rest of the row: unnamed partner groups, not a published figure.
-            row.push(Entry { value: 0, max: g.records, state: State::Free });
+            row.push(Entry::free(g.records));
             row
         })
         .collect();

@@ -24,7 +24,8 @@ use super::grid::{Grid, Narrowed, Slot, State};
 ///
 /// Complements are chosen deterministically: the smallest shown figure on a line
 /// (row, column, or the margins) through the narrowed figure, ties broken by slot
-/// order; if no line has one, the smallest shown figure anywhere. Hiding everything
+/// order, figures marked `keep` last; if no line has one, the smallest shown figure
+/// anywhere. Hiding everything
 /// always passes, so the loop ends.
 pub fn protect(grid: &mut Grid, k: u64) {
     for slot in grid.slots() {
@@ -93,9 +94,9 @@ fn complement(grid: &Grid, n: Narrowed) -> Option<Slot> {
     }
     let smallest = |slots: &mut dyn Iterator<Item = Slot>| {
         slots
-            .filter_map(|s| grid.get(s).filter(|e| e.state == State::Shown).map(|e| (e.value, s)))
+            .filter_map(|s| grid.get(s).filter(|e| e.state == State::Shown).map(|e| (e.keep, e.value, s)))
             .min()
-            .map(|(_, s)| s)
+            .map(|(_, _, s)| s)
     };
     smallest(&mut lines.into_iter()).or_else(|| smallest(&mut grid.slots().into_iter()))
 }

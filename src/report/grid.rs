@@ -33,16 +33,23 @@ pub struct Entry {
     pub max: u64,
     /// Published or not.
     pub state: State,
+    /// Hide this figure as a complement only when nothing else will do (the groups a
+    /// measurement compares).
+    pub keep: bool,
 }
 
 impl Entry {
     /// A published figure.
     pub fn shown(value: u64, max: u64) -> Entry {
-        Entry { value, max: max.max(value), state: State::Shown }
+        Entry { value, max: max.max(value), state: State::Shown, keep: false }
     }
     /// A suppressed figure.
     pub fn hidden(max: u64) -> Entry {
-        Entry { value: 0, max, state: State::Hidden }
+        Entry { value: 0, max, state: State::Hidden, keep: false }
+    }
+    /// A figure that is no published figure at all.
+    pub fn free(max: u64) -> Entry {
+        Entry { value: 0, max, state: State::Free, keep: false }
     }
 }
 

@@ -150,6 +150,9 @@ pub struct ViewRules {
     pub own_key_records: [u64; KEYS.len()],
     /// Discrete Laplace noise on every published count.
     pub noise: Option<NoiseScale>,
+    /// Labels of groups to hide as complements only when nothing else will do, as
+    /// `(side, label)`: the exposed and control groups of a measurement.
+    pub keep: Vec<(Side, String)>,
 }
 
 /// Accumulates the figures about the partner's records, one record at a time.
@@ -275,8 +278,12 @@ impl ViewBuilder {
                 }
             }
             let about_guest = self.rules.about == Some(Side::Guest);
-            let s_entries: Vec<Entry> = self.group_matched.iter().zip(s_rec).map(|(m, r)| Entry::shown(*m, *r)).collect();
-            let p_entries: Vec<Entry> = cols.iter().zip(&p_rec).map(|(m, r)| Entry::shown(*m, *r)).collect();
+            let about = if about_guest { Side::Guest } else { Side::Host };
+            let kept = |side: Side, label: &String| self.rules.keep.iter().any(|(s, l)| *s == side && l == label);
+            let entry = |m: u64, r: u64, side: Side, label: &String| Entry { keep: kept(side, label), ..Entry::shown(m, r) };
+            let s_entries: Vec<Entry> = (0..s_n).map(|g| entry(self.group_matched[g], s_rec[g], about, &self.partner_groups.labels[g])).collect();
+            let other = if about_guest { Side::Host } else { Side::Guest };
+            let p_entries: Vec<Entry> = (0..p_n).map(|o| entry(cols[o], p_rec[o], other, &self.own_labels[o])).collect();
             let (rows, cols) = if about_guest { (p_entries, s_entries) } else { (s_entries, p_entries) };
             let cells = (0..rows.len())
                 .map(|i| {
