@@ -248,4 +248,8 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
+mod noise_tests;
+#[cfg(test)]
 mod tests;
