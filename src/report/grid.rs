@@ -75,7 +75,7 @@ pub struct Narrowed {
     pub lo: u64,
     /// The greatest.
     pub hi: u64,
-    /// The width it must keep: `k`, or the whole `0..=max` when that is narrower.
+    /// The width it must keep: `k`, or the width set sizes alone allow when narrower.
     pub required: u64,
 }
 
@@ -170,7 +170,8 @@ impl Grid {
     }
 
     /// The first suppressed figure (in `slots` order) whose interval is narrower than
-    /// `min(k, max)`, if any.
+    /// `k`, or than the interval set sizes alone allow (all figures suppressed) where that
+    /// is narrower, if any.
     ///
     /// When `known` is true the entries' values are the truth, which allows a quick
     /// test (the interval reaches `k` above or below the true value) before the exact
@@ -205,11 +206,34 @@ impl Grid {
             }
             let (lo, hi) = flow::interval(n, &edges, at).ok_or(Infeasible)?;
             let (lo, hi) = (lo.max(0) as u64, hi.max(0) as u64);
+            if hi - lo >= required {
+                continue;
+            }
+            // Set sizes alone may bound the figure more tightly than k (a side with
+            // fewer than k records): the rule asks for no more than they allow.
+            let (_, base) = self.baseline().network();
+            let (blo, bhi) = flow::interval(n, &base, at).ok_or(Infeasible)?;
+            let required = required.min((bhi - blo).max(0) as u64);
             if hi - lo < required {
                 return Ok(Some(Narrowed { slot, lo, hi, required }));
             }
         }
         Ok(None)
+    }
+}
+
+impl Grid {
+    /// The same table with nothing published: what set sizes alone allow.
+    fn baseline(&self) -> Grid {
+        let mut b = self.clone();
+        for slot in b.slots() {
+            if let Some(e) = b.get_mut(slot) {
+                if e.state == State::Shown {
+                    e.state = State::Hidden;
+                }
+            }
+        }
+        b
     }
 }
 
