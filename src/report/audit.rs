@@ -111,11 +111,7 @@ pub fn audit_view(side: &str, view: &View, k: u64) -> Result<(), Leak> {
         Slot::Total => format!("{side} matched"),
         Slot::Row(i) => format!("{side} group '{}' matched", label(&view.groups, i)),
         Slot::Col(j) => format!("{side} records matched into partner group '{}'", partner_labels.get(j).cloned().unwrap_or_default()),
-        Slot::Cell(i, j) => format!(
-            "{side} cell '{}' × '{}'",
-            label(&view.groups, i),
-            partner_labels.get(j).cloned().unwrap_or_default()
-        ),
+        Slot::Cell(i, j) => format!("{side} cell '{}' × '{}'", label(&view.groups, i), partner_labels.get(j).cloned().unwrap_or_default()),
     })?;
     check_keys(side, view, None, total_interval(&grid), k)
 }
@@ -250,11 +246,7 @@ fn check_keys(side: &str, view: &View, other: Option<&View>, total: (u64, u64), 
         .iter()
         .map(|key| {
             let other_records = other.and_then(|o| o.by_key.iter().find(|x| x.key == key.key)).map_or(key.records, |x| x.records);
-            disclosure::KeyEntry {
-                matched: key.matched.unwrap_or(0),
-                max: key.records.min(other_records),
-                shown: key.matched.is_some(),
-            }
+            disclosure::KeyEntry { matched: key.matched.unwrap_or(0), max: key.records.min(other_records), shown: key.matched.is_some() }
         })
         .collect();
     if !shown_total {

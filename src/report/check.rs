@@ -60,9 +60,7 @@ pub fn partner_view(view: &View, want: &Expected<'_>) -> Result<(), InvalidRepor
     {
         return bad("groups other than this side's merged groups");
     }
-    if view.by_key.len() != want.keys.len()
-        || view.by_key.iter().zip(want.keys).any(|(f, (key, n))| f.key != *key || f.records != *n)
-    {
+    if view.by_key.len() != want.keys.len() || view.by_key.iter().zip(want.keys).any(|(f, (key, n))| f.key != *key || f.records != *n) {
         return bad("keys other than the agreed ones");
     }
     let max_cells = want.groups.labels.len() * want.partner_labels.len();

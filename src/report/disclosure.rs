@@ -93,10 +93,7 @@ fn complement(grid: &Grid, n: Narrowed) -> Option<Slot> {
         }
     }
     let smallest = |slots: &mut dyn Iterator<Item = Slot>| {
-        slots
-            .filter_map(|s| grid.get(s).filter(|e| e.state == State::Shown).map(|e| (e.keep, e.value, s)))
-            .min()
-            .map(|(_, _, s)| s)
+        slots.filter_map(|s| grid.get(s).filter(|e| e.state == State::Shown).map(|e| (e.keep, e.value, s))).min().map(|(_, _, s)| s)
     };
     smallest(&mut lines.into_iter()).or_else(|| smallest(&mut grid.slots().into_iter()))
 }

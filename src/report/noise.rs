@@ -44,7 +44,12 @@ impl Epsilon {
     pub fn parse(text: &str) -> Result<Epsilon, EpsilonError> {
         let bad = || EpsilonError(text.chars().take(20).collect());
         let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-        if int.is_empty() || (text.contains('.') && frac.is_empty()) || int.len() > 2 || frac.len() > 6 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        if int.is_empty()
+            || (text.contains('.') && frac.is_empty())
+            || int.len() > 2
+            || frac.len() > 6
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
             return Err(bad());
         }
         let den = 10u64.pow(frac.len() as u32);

@@ -8,7 +8,13 @@ fn chi_square(t: u64, s: u64, n: usize, w: i64) -> (f64, usize) {
     let mut counts = vec![0u64; (2 * w + 3) as usize];
     for _ in 0..n {
         let y = sampler.discrete_laplace(t, s).unwrap();
-        let bin = if y < -w { 0 } else if y > w { 2 * w + 2 } else { y + w + 1 };
+        let bin = if y < -w {
+            0
+        } else if y > w {
+            2 * w + 2
+        } else {
+            y + w + 1
+        };
         counts[bin as usize] += 1;
     }
     let q = (-(s as f64) / t as f64).exp();

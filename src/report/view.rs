@@ -41,9 +41,9 @@ impl MergedGroups {
         }
         // (other) must reach k, or take its complement with it.
         while let Some(n) = other.filter(|n| *n < u64::from(k)) {
-            let next = (0..declared.len()).filter(|i| !into_other[*i]).min_by(|a, b| {
-                (declared[*a].1, &declared[*a].0).cmp(&(declared[*b].1, &declared[*b].0))
-            });
+            let next = (0..declared.len())
+                .filter(|i| !into_other[*i])
+                .min_by(|a, b| (declared[*a].1, &declared[*a].0).cmp(&(declared[*b].1, &declared[*b].0)));
             let Some(i) = next else { break };
             into_other[i] = true;
             other = Some(n + u64::from(declared[i].1));
@@ -243,8 +243,7 @@ impl ViewBuilder {
     /// [`PsiError::Randomness`] if noise is agreed and no randomness is available.
     pub fn finish(self, keys: &[String]) -> Result<View, PsiError> {
         let k = u64::from(self.k);
-        let key_list: Vec<(String, usize)> =
-            keys.iter().filter_map(|name| Some((name.clone(), crate::psi::key_index(name)?))).collect();
+        let key_list: Vec<(String, usize)> = keys.iter().filter_map(|name| Some((name.clone(), crate::psi::key_index(name)?))).collect();
         let (s_n, p_n) = (self.partner_groups.labels.len(), self.own_labels.len());
         let cell = |g: usize, o: usize| self.cells.get(&(g as u16, o as u16)).copied().unwrap_or(0);
         let mut shown_total: Option<u64>;
@@ -269,8 +268,7 @@ impl ViewBuilder {
             shown_keys = key_list.iter().map(|(_, i)| noisy(self.key_matched[*i])).collect::<Result<_, _>>()?;
         } else {
             let s_rec = &self.partner_groups.counts;
-            let p_rec: Vec<u64> =
-                (0..p_n).map(|o| self.rules.own_counts.get(o).copied().unwrap_or(self.records)).collect();
+            let p_rec: Vec<u64> = (0..p_n).map(|o| self.rules.own_counts.get(o).copied().unwrap_or(self.records)).collect();
             let mut cols = vec![0u64; p_n];
             for ((_, o), n) in &self.cells {
                 if let Some(c) = cols.get_mut(usize::from(*o)) {
@@ -281,7 +279,8 @@ impl ViewBuilder {
             let about = if about_guest { Side::Guest } else { Side::Host };
             let kept = |side: Side, label: &String| self.rules.keep.iter().any(|(s, l)| *s == side && l == label);
             let entry = |m: u64, r: u64, side: Side, label: &String| Entry { keep: kept(side, label), ..Entry::shown(m, r) };
-            let s_entries: Vec<Entry> = (0..s_n).map(|g| entry(self.group_matched[g], s_rec[g], about, &self.partner_groups.labels[g])).collect();
+            let s_entries: Vec<Entry> =
+                (0..s_n).map(|g| entry(self.group_matched[g], s_rec[g], about, &self.partner_groups.labels[g])).collect();
             let other = if about_guest { Side::Host } else { Side::Guest };
             let p_entries: Vec<Entry> = (0..p_n).map(|o| entry(cols[o], p_rec[o], other, &self.own_labels[o])).collect();
             let (rows, cols) = if about_guest { (p_entries, s_entries) } else { (s_entries, p_entries) };
