@@ -34,7 +34,8 @@ pub fn own_set(records: &[Rec<'_>], keys: &[String]) -> OwnSet {
     let allowed = keys.iter().filter_map(|k| key_index(k)).fold(0u8, |m, i| m | 1 << i);
     let mut set = OwnSet::new();
     for (row, (group, vals)) in records.iter().enumerate() {
-        let pairs: Vec<(usize, [u8; 32])> = vals.iter().map(|(k, v)| (key_index(k).unwrap(), sha256(v.as_bytes()))).collect();
+        let pairs: Vec<(usize, [u8; 32])> =
+            vals.iter().map(|(k, v)| (key_index(k).unwrap(), sha256(v.as_bytes()))).collect();
         set.add(row as u32, group.as_deref(), &pairs, allowed);
     }
     set
