@@ -123,6 +123,10 @@ pub struct Report {
     /// shown as ">85%").
     #[serde(default)]
     pub pair: bool,
+    /// The disclosure rule applied, in words and figures (see [`Report::describe_rule`]);
+    /// not hashed.
+    #[serde(default)]
+    pub rule: serde_json::Value,
 }
 
 impl Report {
@@ -148,11 +152,15 @@ impl Report {
             let find = |label: &str| view.groups.iter().find(|g| g.label == label);
             Some(Lift::compute(find(&m.exposed)?, find(&m.control)?))
         });
-        Report { figures, report_hash, lift, hash, pair: manifest.output.pair }
+        let mut report = Report { figures, report_hash, lift, hash, pair: manifest.output.pair, rule: serde_json::Value::Null };
+        report.rule = report.describe_rule();
+        report
     }
 
-    /// The disclosure rule applied, in words and figures, for the report download.
-    pub fn rule(&self) -> serde_json::Value {
+    /// The disclosure rule applied, in words and figures, for the report download:
+    /// `k`, `suppression`, `noise` (`epsilon`, `sensitivity`, `scale`, `margin95`,
+    /// `protects`) or null, `pair`, and `text`.
+    pub fn describe_rule(&self) -> serde_json::Value {
         let k = self.figures.k;
         let mut text = format!(
             "Groups under {k} records merged into \"(other)\", which itself holds at least {k}; counts under {k} suppressed, and further counts suppressed so that no suppressed count can be narrowed to less than {k} from the published ones."
@@ -208,7 +216,7 @@ impl Report {
             "side": side,
             "mode": self.figures.mode,
             "k": self.figures.k,
-            "rule": self.rule(),
+            "rule": self.rule,
             "own_records": own.records,
             "partner_records": partner.records,
             "own_matched": own.matched,

@@ -220,7 +220,7 @@ fn noise_is_drawn_once_and_both_sides_hash_it() {
     let m_host = ra.figures.host.matched.unwrap();
     // 500 true; scale 10: 30 scales out is a chance of e^-30.
     assert!(m_host.abs_diff(500) < 300, "{m_host}");
-    let rule = ra.rule();
+    let rule = &ra.rule;
     assert!(rule["text"].as_str().unwrap().contains("discrete Laplace"), "{rule}");
 }
 
