@@ -132,7 +132,7 @@ test('segment insights: per-segment counts, "< k" for a small cell and its compl
       assert.equal(cells[3], String(Math.round((e.matched / e.records / overall) * 100)), `${label} index`);
     }
   }
-  assert.equal(complements, 1, 'one complementary suppression');
+  assert.ok(complements >= 1, 'at least one complementary suppression');
   assert.match(await text(h, 'disclosure-rule'), /no suppressed count can be narrowed to less than 10/);
   // The guest sees the host's segments as its partner's, with the same figures.
   const guestSide = await g.locator('[data-testid="segments-partner"] tr[data-segment="trial"] td').allInnerTexts();
