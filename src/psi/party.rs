@@ -570,6 +570,11 @@ impl Party {
                     Side::Guest => (mine.clone(), theirs.clone()),
                 };
                 let report = Report::assemble(&self.manifest, host, guest);
+                // Debug builds (tests) audit every report they assemble.
+                #[cfg(debug_assertions)]
+                if crate::report::audit::audit(&report.figures).is_err() {
+                    return Err(PartyError::InvalidReport(check::InvalidReport("the report fails the disclosure audit")));
+                }
                 self.outbox.push_back(Message::ReportHash(report.hash));
                 self.report = Some(report);
             }
