@@ -20,6 +20,9 @@
 //!   wide or as wide as the total alone allows. While the total is suppressed no key
 //!   may be shown (a key's count bounds the total from below).
 //! - Always: no published count is under `k`.
+//! - Tables of more than [`super::view::MAX_CELLS`] cells publish no cells; each view's
+//!   groups are audited against its total alone (the partner's margins enter only through
+//!   cell bounds, which this ignores).
 //!
 //! With noise no sum holds exactly, and the noise is the protection (see
 //! [`super::noise`]); only the last rule is checked.
@@ -79,7 +82,9 @@ pub fn audit(figures: &Figures) -> Result<Model, Leak> {
     if figures.noise.is_some() {
         return Ok(Model::Noised);
     }
-    if let Some(grid) = joint_grid(&figures.host, &figures.guest) {
+    let cells = figures.host.groups.len() * figures.guest.groups.len();
+    let joint = if cells <= super::view::MAX_CELLS { joint_grid(&figures.host, &figures.guest) } else { None };
+    if let Some(grid) = joint {
         if grid.consistent() {
             check_grid(&grid, k, &|s| name_joint(figures, s))?;
             let total = total_interval(&grid);

@@ -171,3 +171,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_table_too_large_publishes_margins_only_and_passes() {
+    // 25 partner groups × 20 own groups = 500 cells > MAX_CELLS.
+    let mut own = OwnIndex::new();
+    for i in 0..2000u32 {
+        let mut v = [0u8; 12];
+        v[..4].copy_from_slice(&i.to_le_bytes());
+        own.insert(0, v, (i % 20) as u16);
+    }
+    let declared: Vec<(String, u32)> = (0..25).map(|g| (format!("p{g:02}"), 100)).collect();
+    let groups = MergedGroups::new(&declared, 10);
+    let labels: Vec<String> = (0..20).map(|o| format!("o{o:02}")).collect();
+    let mut b = ViewBuilder::new(10, groups, labels);
+    for r in 0..2500u32 {
+        let mut v = [0u8; 12];
+        // Group g matches 4·g records (group 0 none, group 1 four: under k).
+        let (g, n) = (r / 100, r % 100);
+        let id = if n < 4 * g { g * 100 + n } else { 1_000_000 + r };
+        v[..4].copy_from_slice(&id.to_le_bytes());
+        b.add(g as u16, &[(0, v)], &own);
+    }
+    let view = b.finish(&["email".into()]).unwrap();
+    assert!(view.cells.is_empty(), "no cells in a table this large");
+    assert_eq!(view.groups[1].matched, None, "4 < k");
+    audit::audit_view("partner's", &view, 10).unwrap();
+}

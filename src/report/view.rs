@@ -137,6 +137,9 @@ impl OwnIndex {
     }
 }
 
+/// Tables with more cells than this publish no cells (the margins are still protected).
+pub const MAX_CELLS: usize = 400;
+
 /// How a view is protected: whose records it is about (for the table's host
 /// orientation), the computing side's own group and key sizes (bounds a reader knows),
 /// and the noise, if both sides agreed on a privacy budget.
@@ -283,18 +286,29 @@ impl ViewBuilder {
                 (0..s_n).map(|g| entry(self.group_matched[g], s_rec[g], about, &self.partner_groups.labels[g])).collect();
             let other = if about_guest { Side::Host } else { Side::Guest };
             let p_entries: Vec<Entry> = (0..p_n).map(|o| entry(cols[o], p_rec[o], other, &self.own_labels[o])).collect();
-            let (rows, cols) = if about_guest { (p_entries, s_entries) } else { (s_entries, p_entries) };
+            let total_max = self.records.min(p_rec.iter().sum());
+            // A table too large to protect cell by cell publishes no cells: the view's
+            // groups are protected against its total alone (one free column).
+            let big = s_n * p_n > MAX_CELLS;
+            let (rows, cols) = match (big, about_guest) {
+                (true, _) => (s_entries, vec![Entry::free(total_max)]),
+                (false, true) => (p_entries, s_entries),
+                (false, false) => (s_entries, p_entries),
+            };
+            let about_guest = about_guest && !big;
             let cells = (0..rows.len())
                 .map(|i| {
                     (0..cols.len())
                         .map(|j| {
+                            if big {
+                                return Entry::free(rows[i].max);
+                            }
                             let v = if about_guest { cell(j, i) } else { cell(i, j) };
                             Entry::shown(v, rows[i].max.min(cols[j].max))
                         })
                         .collect()
                 })
                 .collect();
-            let total_max = self.records.min(p_rec.iter().sum());
             let mut grid = Grid { total: Entry::shown(self.matched, total_max), rows, cols, cells };
             protect(&mut grid, k);
             let shown = |slot: Slot| grid.get(slot).filter(|e| e.state == State::Shown).map(|e| e.value);

@@ -79,6 +79,8 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   assert.equal(receipt.counts.own_records_sent, GUEST_N);
   assert.equal(receipt.counts.partner_records, HOST_N);
   assert.equal(receipt.manifest.purpose, 'size the overlap');
+  assert.match(receipt.disclosure_rule.text, /suppressed/, 'the receipt states the disclosure rule');
+  assert.equal(receipt.disclosure_rule.noise, null);
   assert.ok(receipt.times.finished && receipt.times.agreed);
   const json = JSON.parse(await downloaded(h, '[data-action="download-json"]'));
   assert.equal(json.report.figures.host.matched, SHARED);

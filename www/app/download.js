@@ -71,6 +71,7 @@ export function auditReceipt({ side, manifest, report, verificationCode, times, 
     manifest_hash: f.manifest_hash,
     report_hash: report.report_hash,
     reports_agree: true,
+    disclosure_rule: report.rule ?? null,
     counts: {
       own_rows_read: quality?.rows ?? null,
       own_records_sent: own.records,
