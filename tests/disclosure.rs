@@ -220,6 +220,13 @@ fn noise_is_drawn_once_and_both_sides_hash_it() {
     let m_host = ra.figures.host.matched.unwrap();
     // 500 true; scale 10: 30 scales out is a chance of e^-30.
     assert!(m_host.abs_diff(500) < 300, "{m_host}");
+    // Every record matched: noise above the group size is clamped, so the partner's
+    // check (no more matched than records) never refuses an honest noised view.
+    let all: Vec<Rec> = (0..300).map(|i| rec("all", i)).collect();
+    for _ in 0..4 {
+        let (a, _) = run_pair(&m, &all, &all).unwrap();
+        assert!(a.report().unwrap().figures.host.matched.is_some_and(|v| v <= 300));
+    }
     let rule = &ra.rule;
     assert!(rule["text"].as_str().unwrap().contains("discrete Laplace"), "{rule}");
 }
@@ -277,4 +284,26 @@ proptest! {
             prop_assert!(!g.label.starts_with("lone") && !g.label.starts_with("alone"));
         }
     }
+}
+
+#[test]
+fn the_stricter_budget_wins_and_cannot_be_loosened() {
+    use cleanmatch::manifest::LocalRules;
+    let eps = |s: &str| Some(Epsilon::parse(s).unwrap());
+    let mut proposal = manifest(Mode::Aggregate, &["email"], 50);
+    proposal.output.epsilon = eps("1");
+    let local = LocalRules { output: OutputRules { epsilon: eps("0.5"), pair: true }, ..LocalRules::default() };
+    let counter = proposal.tighten(&local, &["email".into()], None).unwrap();
+    assert_eq!(counter.output.epsilon, eps("0.5"));
+    assert!(counter.output.pair && counter.min_records >= 1000, "PAIR brings its minimum list size");
+    proposal.check_counter(&counter).unwrap();
+    let json = counter.to_json();
+    assert!(json.contains(r#""epsilon":"0.5""#) && json.contains(r#""pair":true"#), "{json}");
+    let mut looser = counter.clone();
+    looser.output.epsilon = eps("2");
+    assert!(proposal.check_counter(&looser).unwrap_err().to_string().contains("privacy budget"));
+    looser.output.epsilon = None;
+    assert!(proposal.check_counter(&looser).is_err(), "dropping the noise loosens");
+    // Without output rules the manifest JSON (and hash) is as before.
+    assert!(!manifest(Mode::Aggregate, &["email"], 50).to_json().contains("epsilon"));
 }

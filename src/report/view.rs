@@ -255,20 +255,24 @@ impl ViewBuilder {
         let mut shown_keys: Vec<Option<u64>>;
         if let Some(scale) = self.rules.noise {
             let mut sampler = Sampler::new();
-            let mut noisy = |n: u64| -> Result<Option<u64>, PsiError> {
-                let v = sampler.noisy(n, &scale)?;
+            // Noised counts are clamped to 0..=their public bound (set sizes):
+            // post-processing, which costs no privacy.
+            let mut noisy = |n: u64, bound: u64| -> Result<Option<u64>, PsiError> {
+                let v = sampler.noisy(n, &scale)?.min(bound);
                 Ok((v >= k).then_some(v))
             };
-            shown_total = noisy(self.matched)?;
-            shown_groups = self.group_matched.iter().map(|n| noisy(*n)).collect::<Result<_, _>>()?;
-            for g in 0..s_n {
+            let s_rec = &self.partner_groups.counts;
+            shown_total = noisy(self.matched, self.records)?;
+            shown_groups = self.group_matched.iter().zip(s_rec).map(|(n, r)| noisy(*n, *r)).collect::<Result<_, _>>()?;
+            for (g, rec) in s_rec.iter().enumerate().take(s_n) {
                 for o in 0..p_n {
-                    if let Some(v) = noisy(cell(g, o))? {
+                    let bound = self.rules.own_counts.get(o).map_or(*rec, |p| (*p).min(*rec));
+                    if let Some(v) = noisy(cell(g, o), bound)? {
                         shown_cells.push(((g, o), v));
                     }
                 }
             }
-            shown_keys = key_list.iter().map(|(_, i)| noisy(self.key_matched[*i])).collect::<Result<_, _>>()?;
+            shown_keys = key_list.iter().map(|(_, i)| noisy(self.key_matched[*i], self.key_records[*i])).collect::<Result<_, _>>()?;
         } else {
             let s_rec = &self.partner_groups.counts;
             let p_rec: Vec<u64> = (0..p_n).map(|o| self.rules.own_counts.get(o).copied().unwrap_or(self.records)).collect();
