@@ -216,9 +216,9 @@ fn noise_is_drawn_once_and_both_sides_hash_it() {
     assert!(a.confirmed() && b.confirmed(), "both hash the same noised figures");
     assert_eq!(ra, rb);
     let noise = ra.figures.noise.unwrap();
-    assert_eq!(noise.sensitivity, 10);
+    assert_eq!(noise.sensitivity, 13);
     let m_host = ra.figures.host.matched.unwrap();
-    // 500 true; scale 10: 30 scales out is a chance of e^-30.
+    // 500 true; scale 13: 23 scales out is a chance of about e^-23.
     assert!(m_host.abs_diff(500) < 300, "{m_host}");
     // Every record matched: noise above the group size is clamped, so the partner's
     // check (no more matched than records) never refuses an honest noised view.

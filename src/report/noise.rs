@@ -131,23 +131,30 @@ pub struct NoiseScale {
     /// The agreed budget for the whole report.
     pub epsilon: Epsilon,
     /// How much one record of either file can change all published counts together
-    /// (L1), counted per view; see [`NoiseScale::for_keys`].
+    /// (L1); see [`NoiseScale::for_keys`].
     pub sensitivity: u32,
 }
 
 impl NoiseScale {
-    /// The calibration for a run on `keys` match keys.
+    /// The calibration for a run on `keys` match keys: `Δ = 13·K`, every count noised
+    /// with scale `Δ/ε`.
     ///
-    /// With each partner value counted at most once (the view builder ignores a value
-    /// already seen on an earlier record), one record with `K` key values changes the
-    /// match status of at most `K` records of the other side, each of which moves the
-    /// total, its group and at most two cells by one, plus one per-key count per value:
-    /// `5K` in the view about the other side's records; in the view about its own
-    /// records it moves its own total, group, at most two cells and `K` keys: at most
-    /// `5K` again. Each view is noised with scale `10K/ε`, so each is `ε/2`-DP and the
-    /// report `ε`-DP for one record of either file.
+    /// Each view counts a partner value for one record only (the view builder ignores a
+    /// value already seen on an earlier record). Adding or removing one record `r` (with
+    /// at most `K` key values) of one file:
+    /// - in the view about the *other* file's records, changes the match of at most `K`
+    ///   of them, each moving the total, its group and at most two cells (its cell is
+    ///   the first own group it matched into) by one, and one per-key count per value:
+    ///   at most `5K`;
+    /// - in the view about `r`'s own file, moves `r`'s own total, group, cell and keys
+    ///   (`3 + K`) and, per value, at most one earlier duplicate that `r` displaces
+    ///   (total, group, cell, key: `4K`): at most `3 + 5K ≤ 8K`.
+    ///
+    /// So the whole published vector moves by at most `13K` in L1, and independent
+    /// discrete Laplace noise of scale `13K/ε` on every count makes the report
+    /// `ε`-differentially private for any one record of either file.
     pub fn for_keys(epsilon: Epsilon, keys: usize) -> NoiseScale {
-        NoiseScale { epsilon, sensitivity: 10 * keys.max(1) as u32 }
+        NoiseScale { epsilon, sensitivity: 13 * keys.max(1) as u32 }
     }
 
     /// The scale `Δ/ε` as a fraction `(t, s)`: noise `y` has probability

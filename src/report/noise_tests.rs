@@ -63,7 +63,10 @@ fn epsilon_is_an_exact_decimal() {
     assert_eq!(Epsilon::stricter(Some(Epsilon::parse("2").unwrap()), Some(e)), Some(e));
     assert_eq!(Epsilon::stricter(None, Some(e)), Some(e));
     let n = NoiseScale::for_keys(Epsilon::parse("1").unwrap(), 2);
-    assert_eq!(n.scale(), (20, 1));
-    // Scale 20, q = e^-0.05: P(|Y| > 59) = 2e^-3/(1+q) = 5.1 %, P(|Y| > 60) = 4.9 %.
-    assert_eq!(n.margin95(), 60);
+    assert_eq!(n.scale(), (26, 1));
+    // Scale 26, q = e^(-1/26): P(|Y| > m) = 2q^(m+1)/(1+q) ≤ 5 % iff (m+1)/26 ≥
+    // ln(40/(1+q)) = 3.0148, first at m = 78.
+    assert_eq!(n.margin95(), 78);
+    let half = NoiseScale::for_keys(Epsilon::parse("0.5").unwrap(), 1);
+    assert_eq!(half.scale(), (26, 1), "13 keys-worth over ε = 1/2");
 }
