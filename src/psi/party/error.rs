@@ -31,6 +31,10 @@ pub enum PartyError {
     },
     /// The two reports differ.
     ReportMismatch,
+    /// This side's breakdown column looks like an identifier.
+    Breakdown(crate::psi::BreakdownError),
+    /// The partner's figures about this side's records are not a valid report.
+    InvalidReport(crate::report::check::InvalidReport),
 }
 
 /// How a partner broke the run (or, for the few marked so, how a caller misused it).
@@ -147,6 +151,8 @@ impl core::fmt::Display for PartyError {
             PartyError::TooLarge { whose, records, max } => {
                 write!(f, "{whose} set has {records} records; the agreed maximum is {max}")
             }
+            PartyError::Breakdown(e) => write!(f, "{e}"),
+            PartyError::InvalidReport(e) => write!(f, "{e}"),
             PartyError::ReportMismatch => {
                 f.write_str("the two reports differ (the partner's software disagrees with this one); nothing is shown")
             }
@@ -195,6 +201,8 @@ impl PartyError {
             PartyError::TooSmall { .. } => "set-too-small",
             PartyError::TooLarge { .. } => "set-too-large",
             PartyError::ReportMismatch => "report-mismatch",
+            PartyError::Breakdown(e) => e.code(),
+            PartyError::InvalidReport(e) => e.code(),
         }
     }
 

@@ -5,7 +5,7 @@
 use super::{Party, PartyError, ProtocolViolation};
 use crate::manifest::{Mode, Side};
 use crate::psi::{MatchKey, VALUE_LEN};
-use crate::report::{OwnIndex, Report, View, ViewBuilder};
+use crate::report::{check, OwnIndex, Report, View, ViewBuilder, ViewRules};
 use crate::wire::Message;
 use std::collections::HashSet;
 
@@ -35,6 +35,11 @@ impl Party {
                     Side::Guest => (mine.clone(), theirs.clone()),
                 };
                 let report = Report::assemble(&self.manifest, host, guest);
+                // Debug builds (tests) audit every report they assemble.
+                #[cfg(debug_assertions)]
+                if crate::report::audit::audit(&report.figures).is_err() {
+                    return Err(PartyError::InvalidReport(check::InvalidReport("the report fails the disclosure audit")));
+                }
                 self.outbox.push_back(Message::ReportHash(report.hash));
                 self.report = Some(report);
             }
@@ -83,7 +88,14 @@ impl Party {
     fn compute_view(&self) -> Result<View, PartyError> {
         let p = self.partner.as_ref().ok_or(ProtocolViolation::PointsBeforeHeader)?;
         let own = self.own_index();
-        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone());
+        let rules = ViewRules {
+            about: Some(if self.side == Side::Host { Side::Guest } else { Side::Host }),
+            own_counts: self.own_merged.counts.clone(),
+            own_key_records: self.own_key_counts.map(u64::from),
+            noise: self.manifest.output.noise(self.manifest.keys.len()),
+            keep: self.manifest.measurement.iter().flat_map(|m| [(m.side, m.exposed.clone()), (m.side, m.control.clone())]).collect(),
+        };
+        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone()).with_rules(rules);
         let mut cursors = [0usize; MatchKey::COUNT];
         let mut pairs = Vec::with_capacity(MatchKey::COUNT);
         for (g, mask) in &p.structure {
@@ -97,7 +109,24 @@ impl Party {
             }
             builder.add(p.merged.merged(*g).unwrap_or(0), &pairs, &own);
         }
-        Ok(builder.finish(&self.manifest.keys))
+        Ok(builder.finish(&self.manifest.keys)?)
+    }
+
+    /// Checks the partner's figures about this side's records before they are used: a
+    /// view that is not a valid report (wrong sizes, a count under `k`, a suppressed
+    /// count derivable from the published ones) ends the run.
+    pub(super) fn check_partner_view(&self, view: &View) -> Result<(), PartyError> {
+        let p = self.partner.as_ref().ok_or(ProtocolViolation::FiguresForOtherSet)?;
+        let keys: Vec<(MatchKey, u64)> = self.manifest.keys.iter().map(|key| (*key, u64::from(self.own_key_counts[key.index()]))).collect();
+        let expected = check::Expected {
+            k: self.manifest.k,
+            records: self.own.records.len() as u64,
+            groups: &self.own_merged,
+            partner_labels: &p.merged.labels,
+            keys: &keys,
+            noised: self.manifest.output.epsilon.is_some(),
+        };
+        check::partner_view(view, &expected).map_err(PartyError::InvalidReport)
     }
 
     /// The report, once both views are in (confirmed or not: see [`Party::confirmed`]).
