@@ -98,6 +98,8 @@ export interface LocalRules {
   maxRecords?: number;
   /** Whether this side opts in to audience mode (else it tightens to aggregate). Default true. */
   allowAudience?: boolean;
+  /** Output rules this side insists on: the smaller ε and PAIR if either side asks. */
+  output?: { epsilon?: string; pair?: boolean };
 }
 
 /**
@@ -126,6 +128,10 @@ export interface ManifestProposal {
   /** Breakdown column (segments and measurement only). */
   group?: string | null;
   purpose?: string;
+  /** Privacy budget ε for the whole report, a decimal string (e.g. `'0.5'`): discrete Laplace noise on every count. Default: no noise. */
+  epsilon?: string;
+  /** PAIR output rules (whole-percent rates, above 85 % shown as ">85%", lists of at least 1,000). Default false. */
+  pair?: boolean;
 }
 
 export interface CreateOptions extends CollaborationOptions {
@@ -154,6 +160,10 @@ export interface Manifest {
   guest_group: string | null;
   measurement: unknown | null;
   purpose: string;
+  /** Present only when a privacy budget was agreed. */
+  epsilon?: string;
+  /** Present (true) only under PAIR output rules. */
+  pair?: true;
 }
 
 /** One rule the guest's answer changed, from the core: e.g. `{ rule: 'k', from: 50, to: 100 }`. */
@@ -162,6 +172,8 @@ export type Change =
   | { rule: 'mode'; from: Mode; to: Mode }
   | { rule: 'template'; from: Manifest['template']; to: Manifest['template'] }
   | { rule: 'keys'; from: MatchKey[]; to: MatchKey[] }
+  | { rule: 'epsilon'; from: string | null; to: string | null }
+  | { rule: 'pair'; from: boolean; to: boolean }
   | { rule: 'guest_group'; from: string | null; to: string | null };
 
 export interface ManifestReview {

@@ -113,6 +113,9 @@ pub struct Manifest {
     pub measurement: Option<Measurement>,
     /// The declared purpose, shown to both sides and kept in the audit receipt.
     pub purpose: String,
+    /// Output rules: privacy budget `epsilon`, PAIR-style output (absent when off).
+    #[serde(flatten)]
+    pub output: crate::report::OutputRules,
 }
 
 /// Why a manifest was refused. The text says exactly what differs.
@@ -228,6 +231,9 @@ impl Manifest {
         if self.k < MIN_K {
             return Err(ManifestError::Rule(format!("threshold k must be at least {MIN_K}")));
         }
+        if self.min_records < self.output.min_records() {
+            return Err(ManifestError::Rule(format!("PAIR output rules need lists of at least {} records", self.output.min_records())));
+        }
         if self.min_records > self.max_records {
             return Err(ManifestError::Rule("minimum set size above the maximum".into()));
         }
@@ -249,6 +255,8 @@ impl Manifest {
         m.k = m.k.max(local.min_k);
         m.min_records = m.min_records.max(local.min_records);
         m.max_records = m.max_records.min(local.max_records);
+        m.output = m.output.stricter(&local.output);
+        m.min_records = m.min_records.max(m.output.min_records());
         if !local.allow_audience && m.mode == Mode::Audience {
             m.mode = Mode::Aggregate;
             if m.template == Template::Audience {
@@ -278,6 +286,9 @@ impl Manifest {
         if counter.min_records < self.min_records || counter.max_records > self.max_records {
             return loosened("the set size limits");
         }
+        if !self.output.tightened_by(&counter.output) {
+            return loosened("the privacy budget or output rules");
+        }
         if counter.mode == Mode::Audience && self.mode != Mode::Audience {
             return loosened("the mode");
         }
@@ -297,7 +308,7 @@ impl Manifest {
 }
 
 /// What one side insists on, whatever the partner proposes. JSON (the npm API's
-/// `local` option): `{ minK?, minRecords?, maxRecords?, allowAudience? }`, each field
+/// `local` option): `{ minK?, minRecords?, maxRecords?, allowAudience?, output?: { epsilon?, pair? } }`, each field
 /// defaulting as [`LocalRules::default`]; the snake_case names are read too.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -314,11 +325,20 @@ pub struct LocalRules {
     /// Whether this side opts in to audience mode.
     #[serde(alias = "allowAudience")]
     pub allow_audience: bool,
+    /// Output rules this side insists on (the stricter of both sides' wins).
+    #[serde(default)]
+    pub output: crate::report::OutputRules,
 }
 
 impl Default for LocalRules {
     fn default() -> Self {
-        LocalRules { min_k: DEFAULT_K, min_records: 0, max_records: DEFAULT_MAX_RECORDS, allow_audience: true }
+        LocalRules {
+            min_k: DEFAULT_K,
+            min_records: 0,
+            max_records: DEFAULT_MAX_RECORDS,
+            allow_audience: true,
+            output: crate::report::OutputRules::default(),
+        }
     }
 }
 

@@ -9,16 +9,28 @@
 //! views are exchanged and assembled into one [`Report`] in host orientation, whose
 //! hash both sides compare.
 //!
-//! Privacy: every count under the threshold `k` is replaced by `None` ("< k") before a
-//! view leaves its side, so neither page can show a suppressed figure.
+//! Privacy ([`disclosure`]): every group holds at least `k` records; every count under
+//! `k` is replaced by `None` ("< k") before a view leaves its side, and further counts
+//! are suppressed until none of those can be narrowed to less than `k` from the
+//! published ones ([`audit`] checks it). Optionally every count carries exact discrete
+//! Laplace noise ([`noise`]). A partner's view is checked before it is used ([`check`]).
 
+pub mod audit;
+pub mod check;
+pub mod disclosure;
+mod flow;
+pub mod grid;
 mod lift;
+pub mod noise;
+mod output;
 mod receipt;
 mod view;
 
 pub use lift::Lift;
+pub use noise::{Epsilon, NoiseScale};
+pub use output::{display_rate, OutputRules, PAIR_MAX_RATE, PAIR_MIN_RECORDS};
 pub use receipt::{receipt, ReceiptContext};
-pub use view::{MergedGroups, OwnIndex, ViewBuilder, OTHER};
+pub use view::{MergedGroups, OwnIndex, ViewBuilder, ViewRules, OTHER};
 
 use crate::manifest::{Manifest, Mode, Side};
 use crate::psi::MatchKey;
@@ -87,6 +99,9 @@ pub struct Figures {
     pub mode: Mode,
     /// The threshold.
     pub k: u32,
+    /// The noise every count carries, if both sides agreed on a privacy budget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<NoiseScale>,
     /// About the host's records (computed by the guest).
     pub host: View,
     /// About the guest's records (computed by the host).
@@ -105,6 +120,14 @@ pub struct Report {
     /// The raw SHA-256 behind `report_hash`, as the partner sends it.
     #[serde(skip)]
     pub hash: [u8; 32],
+    /// Whether PAIR-style output rules apply (rates in whole percents, above 85 %
+    /// shown as ">85%").
+    #[serde(default)]
+    pub pair: bool,
+    /// The disclosure rule applied, in words and figures (see [`Report::describe_rule`]);
+    /// not hashed.
+    #[serde(default)]
+    pub rule: serde_json::Value,
 }
 
 impl Report {
@@ -115,6 +138,7 @@ impl Report {
             manifest_hash: hex(&manifest.hash()),
             mode: manifest.mode,
             k: manifest.k,
+            noise: manifest.output.noise(manifest.keys.len()),
             host,
             guest,
         };
@@ -129,7 +153,39 @@ impl Report {
             let find = |label: &str| view.groups.iter().find(|g| g.label == label);
             Some(Lift::compute(find(&m.exposed)?, find(&m.control)?))
         });
-        Report { figures, report_hash, lift, hash }
+        let mut report = Report { figures, report_hash, lift, hash, pair: manifest.output.pair, rule: serde_json::Value::Null };
+        report.rule = report.describe_rule();
+        report
+    }
+
+    /// The disclosure rule applied, in words and figures, for the report download:
+    /// `k`, `suppression`, `noise` (`epsilon`, `sensitivity`, `scale`, `margin95`,
+    /// `protects`) or null, `pair`, and `text`.
+    pub fn describe_rule(&self) -> serde_json::Value {
+        let k = self.figures.k;
+        let mut text = format!(
+            "Groups under {k} records merged into \"(other)\", which itself holds at least {k}; counts under {k} suppressed, and further counts suppressed so that no suppressed count can be narrowed to less than {k} from the published ones."
+        );
+        let noise = self.figures.noise.map(|n| {
+            text.push_str(&format!(
+                " Every count carries discrete Laplace noise of scale {:.1} (ε = {} for the whole report, sensitivity {}); 95 % of counts are within ± {} of the true value.",
+                n.scale_f64(),
+                n.epsilon,
+                n.sensitivity,
+                n.margin95()
+            ));
+            serde_json::json!({
+                "epsilon": n.epsilon,
+                "sensitivity": n.sensitivity,
+                "scale": n.scale_f64(),
+                "margin95": n.margin95(),
+                "protects": "each record of either file: the published report changes in probability by at most a factor e^ε whether or not any one record is in a file",
+            })
+        });
+        if self.pair {
+            text.push_str(" PAIR output rules: match rates in whole percents, above 85 % shown as \">85%\".");
+        }
+        serde_json::json!({ "k": k, "suppression": "primary and complementary", "noise": noise, "pair": self.pair, "text": text })
     }
 
     /// The report from one side's point of view, as the command line prints it:
@@ -156,16 +212,20 @@ impl Report {
                 )
             })
             .collect();
+        let pair = self.pair;
         serde_json::json!({
             "side": side,
             "mode": self.figures.mode,
             "k": self.figures.k,
+            "rule": self.rule,
             "own_records": own.records,
             "partner_records": partner.records,
             "own_matched": own.matched,
             "partner_matched": partner.matched,
             "own_match_rate": rate(own.matched, own.records),
             "partner_match_rate": rate(partner.matched, partner.records),
+            "own_match_rate_shown": display_rate(own.matched, own.records, pair),
+            "partner_match_rate_shown": display_rate(partner.matched, partner.records, pair),
             "by_key": by_key,
             "own_groups": own.groups,
             "partner_groups": partner.groups,
@@ -196,5 +256,9 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+#[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
+mod noise_tests;
 #[cfg(test)]
 mod tests;

@@ -64,6 +64,8 @@ fn groups_cells_suppression_and_lift() {
     host.extend((0..1000).map(|i| (Some("exposed".to_string()), vec![email(i)])));
     host.extend((1000..2000).map(|i| (Some("control".to_string()), vec![email(i)])));
     host.extend((2000..2003).map(|i| (Some("vip".to_string()), vec![email(i)])));
+    // A group of 30 (>= k) that joins "(other)" so that "(other)" itself reaches k.
+    host.extend((3000..3030).map(|i| (Some("loyal".to_string()), vec![email(i)])));
     // Guest: converters: 150 exposed, 100 control, 2 of the tiny group; region groups.
     let mut guest: Vec<Rec> = Vec::new();
     guest.extend((0..150).map(|i| (Some(if i % 2 == 0 { "north" } else { "south" }.to_string()), vec![email(i)])));
@@ -77,20 +79,26 @@ fn groups_cells_suppression_and_lift() {
     let (a, b) = run_pair(&m, &host, &guest).unwrap();
     let r = a.report().unwrap();
     assert_eq!(r, b.report().unwrap());
+    assert_audit_passes(r);
     let labels: Vec<&str> = r.figures.host.groups.iter().map(|g| g.label.as_str()).collect();
     assert_eq!(labels, vec!["control", "exposed", "(other)"]);
     assert!(!labels.contains(&"vip"), "a group under k is merged: {labels:?}");
     let g = |label: &str| r.figures.host.groups.iter().find(|g| g.label == label).unwrap();
+    assert_eq!(g("(other)").records, 33, "(other) took the smallest group to reach k");
     assert_eq!(g("exposed").matched, Some(150));
     assert_eq!(g("control").matched, Some(100));
     assert_eq!(g("(other)").matched, None, "2 < k is suppressed");
-    // Cells: exposed×north 75, exposed×south 75, control×north 100; (other)×north 2 left out.
+    // Cells: exposed×north 75, exposed×south 75, control×north 100, control×south 0,
+    // (other)×north 2, (other)×south 0. The zero and the 2 are suppressed, and so is
+    // enough of the rest that none of them follows from the margins.
     let cell = |h: &str, gst: &str| {
         r.figures.host.cells.iter().find(|c| c.group == h && c.partner_group == gst).and_then(|c| c.matched)
     };
-    assert_eq!(cell("exposed", "north"), Some(75));
-    assert_eq!(cell("exposed", "south"), Some(75));
-    assert_eq!(cell("control", "north"), Some(100));
+    let truth = [("exposed", "north", 75), ("exposed", "south", 75), ("control", "north", 100), ("control", "south", 0)];
+    for (h, gst, n) in truth {
+        assert!(cell(h, gst).is_none_or(|v| v == n), "{h}×{gst} is {n} or suppressed");
+    }
+    assert_eq!(cell("control", "south"), None);
     assert_eq!(cell("(other)", "north"), None);
     let lift = r.lift.as_ref().unwrap();
     assert!((lift.lift.unwrap() - 0.5).abs() < 1e-9, "15% vs 10% conversion is +50%");

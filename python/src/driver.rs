@@ -378,6 +378,7 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
         min_records: o.min_records,
         max_records: o.max_records,
         allow_audience: o.mode == Mode::Audience,
+        ..LocalRules::default()
     };
     if o.host {
         let relay = o
@@ -425,6 +426,7 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
             guest_group: None,
             measurement,
             purpose: o.purpose.clone(),
+            output: Default::default(),
         };
         let session =
             Session::host(invite.clone(), local, proposal).map_err(|e| error(e.code(), e))?;

@@ -60,6 +60,14 @@ pub struct Args {
     /// Largest set either side may bring.
     #[arg(long, default_value_t = DEFAULT_MAX_RECORDS)]
     max_records: u32,
+    /// Privacy budget: discrete Laplace noise on every published count (e.g. `1`,
+    /// `0.5`); the smaller of the two sides' budgets wins.
+    #[arg(long, value_parser = |s: &str| crate::report::Epsilon::parse(s).map_err(|e| e.to_string()))]
+    epsilon: Option<crate::report::Epsilon>,
+    /// PAIR output rules: whole-percent match rates, above 85 % shown as ">85%", and
+    /// lists of at least 1,000 records.
+    #[arg(long)]
+    pair: bool,
     /// The declared purpose, shown to the partner and kept in the receipt.
     #[arg(long, default_value = "overlap analysis")]
     purpose: String,
@@ -140,8 +148,13 @@ async fn run_async(args: Args) -> Result<(), String> {
     };
     let mut loaded = super::records::load(&args.file, &args.preset, options, args.suppress.as_deref())?;
     eprintln!("{}", loaded.summary());
-    let local =
-        LocalRules { min_k: args.k, min_records: args.min_records, max_records: args.max_records, allow_audience: mode == Mode::Audience };
+    let local = LocalRules {
+        min_k: args.k,
+        min_records: args.min_records,
+        max_records: args.max_records,
+        allow_audience: mode == Mode::Audience,
+        output: crate::report::OutputRules { epsilon: args.epsilon, pair: args.pair },
+    };
 
     let (invite, relay, mut session) = if args.host {
         let relay = args.relay.clone().ok_or("--host needs --relay")?;
@@ -165,6 +178,8 @@ async fn run_async(args: Args) -> Result<(), String> {
             group: args.group.clone(),
             measurement,
             purpose: args.purpose.clone(),
+            epsilon: args.epsilon,
+            pair: args.pair,
         }
         .to_manifest()
         .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 
 use super::{Manifest, Mode, Template};
 use crate::psi::MatchKey;
+use crate::report::Epsilon;
 use serde::Serialize;
 
 /// One rule the partner changed, with the proposed and the answered value.
@@ -52,6 +53,20 @@ pub enum Change {
         /// Answered.
         to: u32,
     },
+    /// A privacy budget was set or lowered (the smaller ε wins).
+    Epsilon {
+        /// Proposed (none: no noise).
+        from: Option<Epsilon>,
+        /// Answered.
+        to: Option<Epsilon>,
+    },
+    /// PAIR output rules were switched on.
+    Pair {
+        /// Proposed.
+        from: bool,
+        /// Answered.
+        to: bool,
+    },
     /// The guest named its breakdown column.
     GuestGroup {
         /// Proposed (always none).
@@ -71,6 +86,8 @@ impl Change {
             Change::Keys { .. } => "keys",
             Change::MinRecords { .. } => "min_records",
             Change::MaxRecords { .. } => "max_records",
+            Change::Epsilon { .. } => "epsilon",
+            Change::Pair { .. } => "pair",
             Change::GuestGroup { .. } => "guest_group",
         }
     }
@@ -102,6 +119,12 @@ impl Change {
         if answer.max_records != proposal.max_records {
             out.push(Change::MaxRecords { from: proposal.max_records, to: answer.max_records });
         }
+        if answer.output.epsilon != proposal.output.epsilon {
+            out.push(Change::Epsilon { from: proposal.output.epsilon, to: answer.output.epsilon });
+        }
+        if answer.output.pair != proposal.output.pair {
+            out.push(Change::Pair { from: proposal.output.pair, to: answer.output.pair });
+        }
         if answer.guest_group != proposal.guest_group {
             out.push(Change::GuestGroup { from: proposal.guest_group.clone(), to: answer.guest_group.clone() });
         }
@@ -120,6 +143,14 @@ impl core::fmt::Display for Change {
             Change::Keys { from, to } => write!(f, "keys {} → {}", keys(from), keys(to)),
             Change::MinRecords { from, to } => write!(f, "minimum set size {from} → {to}"),
             Change::MaxRecords { from, to } => write!(f, "maximum set size {from} → {to}"),
+            Change::Epsilon { from, to } => {
+                let eps = |e: &Option<Epsilon>| e.map_or("off".to_string(), |e| e.to_string());
+                write!(f, "privacy budget ε {} → {}", eps(from), eps(to))
+            }
+            Change::Pair { from, to } => {
+                let on = |b: &bool| if *b { "on" } else { "off" };
+                write!(f, "PAIR output rules {} → {}", on(from), on(to))
+            }
             Change::GuestGroup { to, .. } => write!(f, "partner breakdown column: {}", to.as_deref().unwrap_or("none")),
         }
     }

@@ -4,6 +4,7 @@
 
 use super::{Manifest, ManifestError, Measurement, Mode, Template, DEFAULT_K, PROTOCOL_VERSION};
 use crate::psi::MatchKey;
+use crate::report::{Epsilon, OutputRules};
 use crate::Side;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,8 @@ pub const DEFAULT_MAX_RECORDS: u32 = 50_000_000;
 
 /// A host's request, every field optional in JSON (camelCase, the npm API's
 /// `manifest` option): `{ template?, mode?, preset?, keys?, k?, minRecords?,
-/// maxRecords?, group?, measurement?: { side?, exposed, control }, purpose? }`.
+/// maxRecords?, group?, measurement?: { side?, exposed, control }, purpose?, epsilon?,
+/// pair? }` (`epsilon` a decimal string such as `"0.5"`).
 ///
 /// The template rule ([`Proposal::manifest`]): a template given decides the mode
 /// (`audience` ↔ audience mode, every other template aggregate); without one, audience
@@ -45,6 +47,10 @@ pub struct Proposal {
     pub measurement: Option<MeasurementRequest>,
     /// The declared purpose.
     pub purpose: String,
+    /// Privacy budget: discrete Laplace noise on every published count (none: no noise).
+    pub epsilon: Option<Epsilon>,
+    /// PAIR output rules; they raise the minimum set size to [`PAIR_MIN_RECORDS`](crate::report::PAIR_MIN_RECORDS).
+    pub pair: bool,
 }
 
 /// The measurement part of a [`Proposal`]; the side defaults to the host.
@@ -77,6 +83,8 @@ impl Default for Proposal {
             group: None,
             measurement: None,
             purpose: String::new(),
+            epsilon: None,
+            pair: false,
         }
     }
 }
@@ -126,6 +134,7 @@ impl Proposal {
         if template == Template::Measurement && self.measurement.is_none() {
             return Err(ManifestError::Rule("the measurement template needs exposed and control labels".into()));
         }
+        let output = OutputRules { epsilon: self.epsilon, pair: self.pair };
         let mut keys = self.keys.clone();
         keys.sort_unstable();
         keys.dedup();
@@ -137,7 +146,7 @@ impl Proposal {
             preset_fingerprint: fingerprint,
             keys,
             k: self.k,
-            min_records: self.min_records,
+            min_records: self.min_records.max(output.min_records()),
             max_records: self.max_records,
             host_group,
             guest_group: None,
@@ -147,6 +156,7 @@ impl Proposal {
                 control: m.control.clone(),
             }),
             purpose: self.purpose.clone(),
+            output,
         };
         m.validate()?;
         Ok(m)

@@ -16,12 +16,13 @@ fn proposal() -> Manifest {
         guest_group: None,
         measurement: None,
         purpose: "test".into(),
+        output: Default::default(),
     }
 }
 
 #[test]
 fn the_stricter_rule_wins() {
-    let local = LocalRules { min_k: 100, min_records: 10, max_records: 500_000, allow_audience: false };
+    let local = LocalRules { min_k: 100, min_records: 10, max_records: 500_000, allow_audience: false, ..LocalRules::default() };
     let c = proposal().tighten(&local, KeyMask::NONE.with(MatchKey::Email), Some("region".into())).unwrap();
     assert_eq!(c.k, 100);
     assert_eq!(c.min_records, 100);

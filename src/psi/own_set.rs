@@ -2,6 +2,7 @@
 //! under 100 bytes each.
 
 use super::{KeyCounts, KeyMask, MatchKey, DIGEST_LEN, MAX_VALUES_PER_KEY};
+use crate::report::MergedGroups;
 use crate::wire::{MAX_GROUPS, MAX_LABEL};
 use std::collections::HashMap;
 
@@ -220,4 +221,88 @@ impl OwnSet {
     pub fn extra_values(&self) -> u64 {
         self.extra_values
     }
+
+    /// Merges groups under `k` records into `(other)` on this side, before any label,
+    /// count or per-record group leaves the machine, by the rule both sides apply
+    /// ([`MergedGroups::new`]: `(other)` itself reaches `k`, or takes its complement
+    /// with it). Refuses first a breakdown column that looks like an identifier.
+    ///
+    /// # Errors
+    /// [`BreakdownError`] if most groups hold a single record, or most labels look like
+    /// email addresses or phone numbers.
+    pub fn merge_small_groups(&mut self, k: u32) -> Result<(), BreakdownError> {
+        check_breakdown(&self.labels, &self.group_counts)?;
+        let declared: Vec<(String, u32)> = self.labels.iter().cloned().zip(self.group_counts.iter().copied()).collect();
+        let merged = MergedGroups::new(&declared, k);
+        for r in &mut self.records {
+            r.0 = merged.merged(r.0).unwrap_or(0);
+        }
+        self.labels = merged.labels;
+        self.group_counts = merged.counts.iter().map(|c| u32::try_from(*c).unwrap_or(u32::MAX)).collect();
+        self.label_index = self.labels.iter().enumerate().map(|(i, l)| (l.clone(), i as u16)).collect();
+        Ok(())
+    }
+}
+
+/// A breakdown column refused because it looks like an identifier. Stable code
+/// `breakdown-identifier`; the message names no value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BreakdownError {
+    /// Why it looks like an identifier.
+    pub why: &'static str,
+}
+
+impl BreakdownError {
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        "breakdown-identifier"
+    }
+}
+
+impl core::fmt::Display for BreakdownError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the breakdown column looks like an identifier ({}); its values would reach the partner as segment labels. Choose a column with a few categories (region, tier, campaign)",
+            self.why
+        )
+    }
+}
+
+impl std::error::Error for BreakdownError {}
+
+/// Groups with a single record, over all groups, beyond which a column is taken for an
+/// identifier (with at least [`MIN_SINGLETONS`] of them).
+const MAX_SINGLETON_SHARE: f64 = 0.5;
+const MIN_SINGLETONS: usize = 20;
+
+/// Refuses labels that look like identifiers: mostly unique values, or mostly email
+/// addresses or phone numbers.
+fn check_breakdown(labels: &[String], counts: &[u32]) -> Result<(), BreakdownError> {
+    if labels.len() <= 1 {
+        return Ok(());
+    }
+    let singletons = counts.iter().filter(|c| **c == 1).count();
+    if singletons >= MIN_SINGLETONS && singletons as f64 > MAX_SINGLETON_SHARE * labels.len() as f64 {
+        return Err(BreakdownError { why: "most of its values occur once" });
+    }
+    let emails = labels.iter().filter(|l| looks_like_email(l)).count();
+    if emails * 2 > labels.len() {
+        return Err(BreakdownError { why: "its values are email addresses" });
+    }
+    let phones = labels.iter().filter(|l| looks_like_phone(l)).count();
+    if phones * 2 > labels.len() {
+        return Err(BreakdownError { why: "its values are phone numbers" });
+    }
+    Ok(())
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.trim().rsplit_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.contains(' ')
+}
+
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    digits >= 7 && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }

@@ -19,7 +19,8 @@ pub struct ReceiptContext<'a> {
 }
 
 /// The receipt as JSON: the manifest and its hash, the report hash, this side's figures,
-/// the verification code and the times. It names no identifier.
+/// the disclosure rule applied (see [`Report::describe_rule`]), the verification code
+/// and the times. It names no identifier.
 pub fn receipt(manifest: &Manifest, report: &Report, ctx: &ReceiptContext<'_>) -> serde_json::Value {
     serde_json::json!({
         "receipt": "cleanmatch audit receipt",
@@ -32,6 +33,7 @@ pub fn receipt(manifest: &Manifest, report: &Report, ctx: &ReceiptContext<'_>) -
         "manifest": manifest,
         "manifest_hash": hex(&manifest.hash()),
         "report_hash": report.report_hash,
+        "disclosure_rule": report.rule,
         "report": report.for_side(ctx.side),
     })
 }

@@ -28,6 +28,8 @@ pub const CODES: &[&str] = &[
     "invalid-length",
     "unknown-key",
     "report-mismatch",
+    "breakdown-identifier",
+    "partner-invalid-report",
     "partner-aborted",
     "cancelled",
     "state",
@@ -192,6 +194,8 @@ mod tests {
             SessionError::Negotiation(Negotiation::AcceptedOtherTerms),
             SessionError::Party(PartyError::ReportMismatch),
             SessionError::Party(PartyError::Psi(PsiError::InvalidPoint { index: 0 })),
+            SessionError::Party(PartyError::Breakdown(crate::psi::BreakdownError { why: "x" })),
+            SessionError::Party(PartyError::InvalidReport(crate::report::check::InvalidReport("x"))),
             SessionError::from_partner("no-such-code", "x".into()),
             SessionError::State("x"),
         ];

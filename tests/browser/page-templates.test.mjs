@@ -85,6 +85,8 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   assert.equal(receipt.manifest_hash, receipt.report.manifest_hash);
   assert.ok(receipt.finished_ms >= receipt.started_ms && receipt.started_ms > 0);
   assert.match(receipt.verification_code, /^\d{3} \d{3}$/);
+  assert.match(receipt.disclosure_rule.text, /suppressed/, 'the receipt states the disclosure rule');
+  assert.equal(receipt.disclosure_rule.noise, null);
   const json = JSON.parse(await downloaded(h, '[data-action="download-json"]'));
   assert.equal(json.report.figures.host.matched, SHARED);
   assert.deepEqual([...h.problems, ...g.problems], []);
@@ -116,7 +118,7 @@ async function run(template, hostOpts, guestOpts, shots) {
 
 const close = (...pages) => Promise.all(pages.map((p) => p.context_.close()));
 
-test('segment insights: per-segment counts, "< k" for a small cell, index against the overall rate', async () => {
+test('segment insights: per-segment counts, "< k" for a small cell and its complement, index against the overall rate', async () => {
   const [h, g] = await run('segments', { k: 10, group: 'Plan' }, { k: 10, group: 'Region' }, 'page-segments');
   const k = 10;
   const overall = SHARED / HOST_N;
@@ -127,17 +129,23 @@ test('segment insights: per-segment counts, "< k" for a small cell, index agains
     if (i < SHARED) e.matched += 1;
     expected.set(r.plan, e);
   });
+  // "trial" (3 matched) is under k; with the total shown, the smallest other segment is
+  // suppressed too (its complement), else 600 minus the others would give trial away.
+  let complements = 0;
   for (const [label, e] of expected) {
     const row = h.locator(`[data-testid="segments-own"] tr[data-segment="${label}"] td`);
     const cells = await row.allInnerTexts();
     assert.equal(cells[0], e.records.toLocaleString('en-US'), `${label} records`);
-    if (e.matched < k) {
+    if (e.matched < k || cells[1] === `< ${k}`) {
       assert.equal(cells[1], `< ${k}`, `${label} is suppressed`);
+      if (e.matched >= k) complements += 1;
     } else {
       assert.equal(cells[1], e.matched.toLocaleString('en-US'), `${label} matched`);
       assert.equal(cells[3], String(Math.round((e.matched / e.records / overall) * 100)), `${label} index`);
     }
   }
+  assert.ok(complements >= 1, 'at least one complementary suppression');
+  assert.match(await text(h, 'disclosure-rule'), /no suppressed count can be narrowed to less than 10/);
   // The guest sees the host's segments as its partner's, with the same figures.
   const guestSide = await g.locator('[data-testid="segments-partner"] tr[data-segment="trial"] td').allInnerTexts();
   assert.equal(guestSide[1], `< ${k}`);
@@ -152,7 +160,9 @@ test('segment insights: per-segment counts, "< k" for a small cell, index agains
   for (const row of cross) {
     for (let c = 1; c < row.length; c++) {
       const n = cell.get(`${row[0]}|${head[c]}`) ?? 0;
-      assert.equal(row[c], n >= k ? n.toLocaleString('en-US') : `< ${k}`, `cell ${row[0]} × ${head[c]}`);
+      // Under k: suppressed; otherwise exact, or suppressed as a complement.
+      if (n < k || row[c] === `< ${k}`) assert.equal(row[c], `< ${k}`, `cell ${row[0]} × ${head[c]}`);
+      else assert.equal(row[c], n.toLocaleString('en-US'), `cell ${row[0]} × ${head[c]}`);
     }
   }
   await close(h, g);

@@ -4,6 +4,8 @@
 use cleanmatch::hash::sha256;
 use cleanmatch::manifest::{Manifest, Mode, Side, Template, PROTOCOL_VERSION};
 use cleanmatch::psi::{KeyMask, MatchKey, OwnSet, Party, PartyError, Secret};
+use cleanmatch::report::audit::audit;
+use cleanmatch::report::Report;
 use cleanmatch::wire::Message;
 
 pub fn key(name: &str) -> MatchKey {
@@ -25,6 +27,7 @@ pub fn manifest(mode: Mode, keys: &[&str], k: u32) -> Manifest {
         guest_group: None,
         measurement: None,
         purpose: "test".into(),
+        output: Default::default(),
     }
 }
 
@@ -64,7 +67,21 @@ pub fn run_pair(m: &Manifest, host: &[Rec<'_>], guest: &[Rec<'_>]) -> Result<(Pa
             break;
         }
     }
+    // Every report the suite produces must pass the disclosure auditor.
+    for p in [&a, &b] {
+        if let Some(r) = p.report() {
+            assert_audit_passes(r);
+        }
+    }
     Ok((a, b))
+}
+
+/// Fails the test if the auditor finds a suppressed figure narrowed to less than k.
+#[allow(clippy::panic)]
+pub fn assert_audit_passes(r: &Report) {
+    if let Err(leak) = audit(&r.figures) {
+        panic!("disclosure audit failed: {leak}\n{}", serde_json::to_string_pretty(&r.figures).unwrap());
+    }
 }
 
 pub fn email(i: usize) -> (&'static str, String) {

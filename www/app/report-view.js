@@ -2,8 +2,25 @@
 // per-key counts, breakdowns with each segment's index against the overall match rate
 // (bars; suppressed cells as "< k"), lift for measurement, and whether the two reports'
 // hashes agree. Built from the core's report JSON, seen from `side`.
-import { count, fill, h, percent, rate, templateName } from './dom.js';
+// Suppressed figures read "< 50"; with noise (`epsilon`), figures read "about 1,240 ± 30"
+// (the 95 % margin the core states); under PAIR rules, rates are whole percents and
+// ">85%" above 85 %. The rule applied is stated under the report (and so in downloads).
+import { count as exactCount, fill, h, percent as exactPercent, rate, templateName } from './dom.js';
 import { venn } from './venn.js';
+
+// Set for the report being rendered: how figures and rates read.
+let margin = null;
+let pairRules = false;
+
+function count(n, k) {
+  if (margin === null || n === null || n === undefined || k === undefined) return exactCount(n, k);
+  return `about ${exactCount(n)} ± ${exactCount(margin)}`;
+}
+
+function percent(x, digits = 1) {
+  if (!pairRules || x === null || x === undefined || !Number.isFinite(x)) return exactPercent(x, digits);
+  return x > 0.85 ? '>85%' : `${Math.min(85, Math.round(x * 100))}%`;
+}
 
 /** Renders into `root`; returns the figures the downloads reuse. */
 export function renderReport(root, report, manifest, side) {
@@ -12,6 +29,8 @@ export function renderReport(root, report, manifest, side) {
   const own = f[side];
   const partner = f[other];
   const k = f.k;
+  margin = f.noise ? (report.rule?.noise?.margin95 ?? null) : null;
+  pairRules = Boolean(report.pair);
   const ownRate = rate(own.matched, own.records);
   const partnerRate = rate(partner.matched, partner.records);
   const overlap = own.matched;
@@ -26,7 +45,7 @@ export function renderReport(root, report, manifest, side) {
       h('div', { class: 'stat' },
         h('span', { class: 'stat-value', 'data-testid': 'overlap-count' }, count(overlap, k)),
         h('span', { class: 'stat-label' }, 'of your records are also in your partner\'s list',
-          partner.matched !== null && partner.matched !== overlap ? ` (${count(partner.matched)} of theirs are in yours)` : '')),
+          partner.matched !== null && partner.matched !== overlap ? ` (${count(partner.matched, k)} of theirs are in yours)` : '')),
       h('div', { class: 'stat', 'data-testid': 'match-rate' },
         h('span', { class: 'stat-row' }, h('span', { class: 'stat-value small', 'data-testid': 'own-rate' }, percent(ownRate)),
           h('span', { class: 'stat-label' }, ` of your ${count(own.records)} records matched`)),
@@ -42,7 +61,10 @@ export function renderReport(root, report, manifest, side) {
     h('p', { class: 'agree-hash', 'data-testid': 'report-hash' },
       h('span', { class: 'ok', 'aria-hidden': 'true' }, '✓'),
       ' Both pages computed the same report: hashes agree (SHA-256 ', h('code', {}, report.report_hash.slice(0, 16)), '…).'),
-    h('p', { class: 'hint' }, 'Counts under k are shown as “< k” on both pages; segments smaller than k are merged into “(other)”.'),
+    h('p', { class: 'hint', 'data-testid': 'disclosure-rule' }, report.rule?.text
+      ?? 'Counts under k are shown as “< k” on both pages; segments smaller than k are merged into “(other)”.'),
+    f.noise ? h('p', { class: 'hint', 'data-testid': 'noise-note' },
+      `Figures marked “about” carry random noise (ε = ${f.noise.epsilon}): each is within ± ${exactCount(margin ?? 0)} of the true count 95 times in 100, so no single person's presence in either list can be inferred from them.`) : null,
   );
   return { own, partner, ownRate, partnerRate };
 }

@@ -43,6 +43,10 @@ pub enum PartyError {
     },
     /// The two reports differ.
     ReportMismatch,
+    /// This side's breakdown column looks like an identifier.
+    Breakdown(crate::psi::BreakdownError),
+    /// The partner's figures about this side's records are not a valid report.
+    InvalidReport(crate::report::check::InvalidReport),
 }
 
 /// How a partner broke the run (or, for the few marked so, how a caller misused it).
@@ -163,6 +167,8 @@ impl core::fmt::Display for PartyError {
                 f,
                 "{whose} set has {values} {key} values (records with several {key} columns count each); the agreed maximum is {max}"
             ),
+            PartyError::Breakdown(e) => write!(f, "{e}"),
+            PartyError::InvalidReport(e) => write!(f, "{e}"),
             PartyError::ReportMismatch => {
                 f.write_str("the two reports differ (the partner's software disagrees with this one); nothing is shown")
             }
@@ -211,6 +217,8 @@ impl PartyError {
             PartyError::TooSmall { .. } => "set-too-small",
             PartyError::TooLarge { .. } | PartyError::TooManyValues { .. } => "set-too-large",
             PartyError::ReportMismatch => "report-mismatch",
+            PartyError::Breakdown(e) => e.code(),
+            PartyError::InvalidReport(e) => e.code(),
         }
     }
 

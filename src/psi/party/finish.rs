@@ -5,7 +5,7 @@
 use super::{Party, PartyError, ProtocolViolation};
 use crate::manifest::{Mode, Side};
 use crate::psi::{MatchKey, VALUE_LEN};
-use crate::report::{OwnIndex, Report, View, ViewBuilder};
+use crate::report::{check, OwnIndex, Report, View, ViewBuilder, ViewRules};
 use crate::wire::Message;
 use std::collections::HashSet;
 
@@ -35,6 +35,13 @@ impl Party {
                     Side::Guest => (mine.clone(), theirs.clone()),
                 };
                 let report = Report::assemble(&self.manifest, host, guest);
+                // Debug builds (tests) audit every report they assemble: in the joint model
+                // unless a set holds the same value in several records (both sides see
+                // repeated values, so the attacker knows the joint model does not hold).
+                #[cfg(debug_assertions)]
+                if self.audit_report(&report.figures).is_err() {
+                    return Err(PartyError::InvalidReport(check::InvalidReport("the report fails the disclosure audit")));
+                }
                 self.outbox.push_back(Message::ReportHash(report.hash));
                 self.report = Some(report);
             }
@@ -81,7 +88,14 @@ impl Party {
     fn compute_view(&self) -> Result<View, PartyError> {
         let p = self.partner.as_ref().ok_or(ProtocolViolation::PointsBeforeHeader)?;
         let own = self.own_index();
-        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone());
+        let rules = ViewRules {
+            about: Some(if self.side == Side::Host { Side::Guest } else { Side::Host }),
+            own_counts: self.own_merged.counts.clone(),
+            own_key_records: self.own_key_counts.map(u64::from),
+            noise: self.manifest.output.noise(self.manifest.keys.len()),
+            keep: self.manifest.measurement.iter().flat_map(|m| [(m.side, m.exposed.clone()), (m.side, m.control.clone())]).collect(),
+        };
+        let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone()).with_rules(rules);
         let mut cursors = [0usize; MatchKey::COUNT];
         let mut pairs = Vec::with_capacity(MatchKey::COUNT);
         for (g, counts) in &p.structure {
@@ -95,7 +109,24 @@ impl Party {
             }
             builder.add(p.merged.merged(*g).unwrap_or(0), &pairs, &own);
         }
-        Ok(builder.finish(&self.manifest.keys))
+        Ok(builder.finish(&self.manifest.keys)?)
+    }
+
+    /// Checks the partner's figures about this side's records before they are used: a
+    /// view that is not a valid report (wrong sizes, a count under `k`, a suppressed
+    /// count derivable from the published ones) ends the run.
+    pub(super) fn check_partner_view(&self, view: &View) -> Result<(), PartyError> {
+        let p = self.partner.as_ref().ok_or(ProtocolViolation::FiguresForOtherSet)?;
+        let keys: Vec<(MatchKey, u64)> = self.manifest.keys.iter().map(|key| (*key, u64::from(self.own_key_counts[key.index()]))).collect();
+        let expected = check::Expected {
+            k: self.manifest.k,
+            records: self.own.records.len() as u64,
+            groups: &self.own_merged,
+            partner_labels: &p.merged.labels,
+            keys: &keys,
+            noised: self.manifest.output.epsilon.is_some(),
+        };
+        check::partner_view(view, &expected).map_err(PartyError::InvalidReport)
     }
 
     /// The report, once both views are in (confirmed or not: see [`Party::confirmed`]).
@@ -135,5 +166,23 @@ impl Party {
         }
         rows.sort_unstable();
         Some(rows)
+    }
+}
+
+#[cfg(debug_assertions)]
+impl Party {
+    fn audit_report(&self, figures: &crate::report::Figures) -> Result<crate::report::audit::Model, crate::report::audit::Leak> {
+        let repeated = |vs: &[[u8; crate::psi::VALUE_LEN]]| {
+            let mut seen = std::collections::HashSet::with_capacity(vs.len());
+            vs.iter().any(|v| !seen.insert(*v))
+        };
+        let duplicates = MatchKey::ALL.iter().any(|k| {
+            repeated(&self.own_returned[k.index()]) || self.partner.as_ref().is_some_and(|p| repeated(&p.values[k.index()]))
+        });
+        if duplicates {
+            crate::report::audit::audit_per_view(figures)
+        } else {
+            crate::report::audit::audit(figures)
+        }
     }
 }

@@ -73,9 +73,10 @@ impl Party {
                     return Err(ProtocolViolation::FiguresForOtherManifest.into());
                 }
                 let view: View = serde_json::from_str(&json).map_err(|_| ProtocolViolation::UnreadableFigures)?;
-                if view.records != self.own.records.len() as u64 || self.their_view.is_some() {
+                if self.their_view.is_some() {
                     return Err(ProtocolViolation::FiguresForOtherSet.into());
                 }
+                self.check_partner_view(&view)?;
                 self.their_view = Some(view);
             }
             Message::ReportHash(h) => {

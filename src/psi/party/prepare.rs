@@ -14,7 +14,8 @@ impl Party {
     ///
     /// # Errors
     /// [`PartyError::TooSmall`] / [`PartyError::TooLarge`] if `own` is outside the
-    /// agreed set sizes; [`PsiError::Randomness`] if no randomness is available.
+    /// agreed set sizes; [`PartyError::Breakdown`] if the breakdown column looks like an
+    /// identifier; [`PsiError::Randomness`] if no randomness is available.
     pub fn new(side: Side, manifest: Manifest, secret: Secret, mut own: OwnSet) -> Result<Party, PartyError> {
         let n = own.len() as u64;
         if n < u64::from(manifest.min_records) {
@@ -30,6 +31,8 @@ impl Party {
                 return Err(PartyError::TooManyValues { whose: Whose::Own, key, values, max: manifest.max_records });
             }
         }
+        // Groups under k never leave the machine (issue 11).
+        own.merge_small_groups(manifest.k).map_err(PartyError::Breakdown)?;
         // Groups in label order, so the header says nothing about the file's order.
         let mut by_label: Vec<usize> = (0..own.labels.len()).collect();
         by_label.sort_by(|x, y| own.labels[*x].cmp(&own.labels[*y]));
