@@ -211,7 +211,10 @@ def match(
     suppress: Optional[PathLike] = None,
     sheet: Optional[str] = None,
     yes: bool = False,
+    code: Optional[str] = None,
+    relay_ca: Optional[PathLike] = None,
     audience_out: Optional[PathLike] = None,
+    audience_format: str = "plain",
     receipt: Optional[PathLike] = None,
     on_invite: Callable[[str], None] = _print_invite,
 ) -> Dict[str, Any]:
@@ -220,7 +223,12 @@ def match(
     Host: ``match(f, host=True, relay="ws://host:port", ...)`` calls ``on_invite(url)``
     (default: prints ``invite <url>`` on stdout) and waits for the partner. Guest:
     ``match(f, invite=url, ...)``. The partner may be a browser page, the command line
-    or another Python/Spark party. Without ``yes`` the manifest is confirmed on stdin.
+    or another Python/Spark party. Once connected, both sides show a verification code:
+    ``code`` is the one the partner told you (the run stops unless this side shows the
+    same); ``yes`` trusts the channel the invite travelled on (and accepts the manifest);
+    without either both are asked on the terminal. ``relay_ca`` (a PEM file) adds
+    certificate authorities for a ``wss://`` relay. ``audience_format`` as
+    ``--audience-format``: plain, google, meta, google-sha256, meta-sha256.
     Progress goes to stderr. The blinding runs on every core of this process.
 
     Returns:
@@ -242,7 +250,8 @@ def match(
         name = os.path.basename(os.fspath(file))
     run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
               measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,
-              yes=yes, audience_out=os.fspath(audience_out) if audience_out else None,
+              yes=yes, code=code, relay_ca=os.fspath(relay_ca) if relay_ca else None,
+              audience_out=os.fspath(audience_out) if audience_out else None, audience_format=audience_format,
               receipt=os.fspath(receipt) if receipt else None, file_name=name)
     if run.invite is not None:
         on_invite(run.invite)

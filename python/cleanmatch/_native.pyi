@@ -117,7 +117,7 @@ class Run:
     """One side of a match through a relay, in a background thread (see ``cleanmatch.match``)."""
 
     invite: Optional[str]
-    """Host: the invite link for the partner."""
+    """Host: the invite link for the partner, once the relay holds the room (waits for it)."""
 
     def __init__(
         self,
@@ -135,7 +135,10 @@ class Run:
         max_records: int = 50_000_000,
         purpose: str = "overlap analysis",
         yes: bool = False,
+        code: Optional[str] = None,
+        relay_ca: Optional[str] = None,
         audience_out: Optional[str] = None,
+        audience_format: str = "plain",
         receipt: Optional[str] = None,
         external: bool = False,
         max_in_flight: int = 0,

@@ -3,7 +3,7 @@
 //! `evaluate`) per stdin line and prints the result in hex, one per line.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use cleanmatch::psi::{blind_batch, evaluate_batch, Secret};
+use cleanmatch::psi::{blind_batch, evaluate_batch, MatchKey, Secret};
 use std::io::BufRead;
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -21,7 +21,7 @@ fn main() {
         let out = if args[1] == "evaluate" {
             evaluate_batch(&secret, &input)
         } else {
-            blind_batch(&secret, &args[1], &input)
+            blind_batch(&secret, MatchKey::parse(&args[1]).unwrap(), &input)
         };
         println!("{}", cleanmatch::hash::to_hex(&out.unwrap()));
     }

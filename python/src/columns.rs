@@ -4,7 +4,9 @@
 
 use crate::errors::{error, normalize_code, psi};
 use cleanmatch::normalize::{Kind, Preset};
-use cleanmatch::psi::{blind_batch, evaluate_batch, Secret, DIGEST_LEN, POINT_LEN, VALUE_LEN};
+use cleanmatch::psi::{
+    blind_batch, evaluate_batch, MatchKey, PsiError, Secret, DIGEST_LEN, POINT_LEN, VALUE_LEN,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
@@ -270,6 +272,7 @@ pub fn blind<'py>(
     secret_bytes: &[u8],
     parallel: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let key = MatchKey::parse(key).ok_or_else(|| psi(&PsiError::UnknownKey))?;
     let s = secret(secret_bytes)?;
     let out = py
         .detach(|| pieces(digests, DIGEST_LEN, parallel, |d| blind_batch(&s, key, d)))

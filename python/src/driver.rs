@@ -1,8 +1,11 @@
 //! A party that runs the whole protocol through a relay: the only file that calls the
 //! core's session, manifest and relay client API, so a rename there is fixed here.
 //!
-//! It mirrors `cleanmatch match` (src/cli/matching.rs): same manifest proposal, same
-//! prompts and progress on stderr, same report JSON. The difference is who computes the
+//! It mirrors `cleanmatch match` (src/cli/matching.rs) and calls the same code for every
+//! decision: the core's [`Proposal`] (defaults, template rule), the verification-code
+//! check (`codes_match`: `code`, `yes` or a terminal prompt) before anything is proposed
+//! or accepted, the reconnect rule of [`cleanmatch::policy`], [`Session::receipt`] and
+//! the audience export; same prompts and progress on stderr, same report JSON. The difference is who computes the
 //! tasks the sans-IO [`Session`] hands out (blind and evaluate batches of up to 16,384
 //! points): threads in this process ([`Executor::Local`]), or the caller
 //! ([`Executor::External`]), which pulls them with `Run.next_tasks` and hands results back
@@ -12,18 +15,20 @@
 
 use crate::errors::error;
 use crate::records::RecordSet;
-use cleanmatch::loader::RowPicker;
-use cleanmatch::manifest::{
-    LocalRules, Manifest, Measurement, Mode, Side, Template, PROTOCOL_VERSION,
+use cleanmatch::cli::matching::{
+    ask, close_message, codes_match, describe, page_url, reconnect, relay_from_invite,
 };
+use cleanmatch::export::AudienceFormat;
+use cleanmatch::loader::LoadOptions;
+use cleanmatch::manifest::{LocalRules, MeasurementRequest, Mode, Proposal, Side};
+use cleanmatch::policy::retry_for;
 use cleanmatch::psi::{OwnSet, PsiError, Task};
-use cleanmatch::relay::client::{RelayClient, RelayEvent};
-use cleanmatch::seal::{Invite, Role};
-use cleanmatch::session::{Event, Session};
+use cleanmatch::relay::client::{RelayClient, RelayEvent, TlsRoots};
+use cleanmatch::seal::Invite;
+use cleanmatch::session::{Event, Origin, Session};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::collections::VecDeque;
-use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -51,7 +56,10 @@ struct Options {
     max_records: u32,
     purpose: String,
     yes: bool,
+    code: Option<String>,
+    relay_ca: Option<PathBuf>,
     audience_out: Option<PathBuf>,
+    audience_format: AudienceFormat,
     receipt: Option<PathBuf>,
     file_name: String,
 }
@@ -66,6 +74,8 @@ struct State {
     secret: Option<[u8; 32]>,
     outcome: Option<Outcome>,
     matched: Option<Vec<u32>>,
+    /// Host: the relay has the room (its first `waiting`), so the invite may go out.
+    room_open: bool,
 }
 
 struct Shared {
@@ -110,23 +120,6 @@ fn parse_mode(mode: &str) -> PyResult<Mode> {
     }
 }
 
-fn page_url(relay: &str) -> String {
-    let base = relay.trim_end_matches('/');
-    let base = base
-        .replacen("ws://", "http://", 1)
-        .replacen("wss://", "https://", 1);
-    format!("{base}/")
-}
-
-fn relay_from_invite(url: &str) -> Option<String> {
-    let base = url.split('#').next()?.trim_end_matches('/');
-    if base.starts_with("http://") || base.starts_with("https://") {
-        Some(base.replacen("http", "ws", 1))
-    } else {
-        None
-    }
-}
-
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -139,7 +132,7 @@ impl Run {
     /// Starts a match over `records` (a `RecordSet`, consumed). As host, `invite` is
     /// available at once; the run goes on in a background thread until `wait`.
     #[new]
-    #[pyo3(signature = (records, *, host=false, invite=None, relay=None, preset="uid2".to_string(), mode="aggregate", k=cleanmatch::manifest::DEFAULT_K, group=None, measurement=None, min_records=0, max_records=50_000_000, purpose="overlap analysis".to_string(), yes=false, audience_out=None, receipt=None, external=false, max_in_flight=0, file_name=String::new()))]
+    #[pyo3(signature = (records, *, host=false, invite=None, relay=None, preset=cleanmatch::manifest::DEFAULT_PRESET.to_string(), mode="aggregate", k=cleanmatch::manifest::DEFAULT_K, group=None, measurement=None, min_records=0, max_records=cleanmatch::manifest::DEFAULT_MAX_RECORDS, purpose="overlap analysis".to_string(), yes=false, code=None, relay_ca=None, audience_out=None, audience_format="plain", receipt=None, external=false, max_in_flight=0, file_name=String::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         records: &mut RecordSet,
@@ -155,7 +148,10 @@ impl Run {
         max_records: u32,
         purpose: String,
         yes: bool,
+        code: Option<String>,
+        relay_ca: Option<PathBuf>,
         audience_out: Option<PathBuf>,
+        audience_format: &str,
         receipt: Option<PathBuf>,
         external: bool,
         max_in_flight: usize,
@@ -174,7 +170,18 @@ impl Run {
             max_records,
             purpose,
             yes,
+            code,
+            relay_ca,
             audience_out,
+            audience_format: AudienceFormat::parse(audience_format).ok_or_else(|| {
+                error(
+                    "usage",
+                    format!(
+                        "unknown audience format '{audience_format}' ({})",
+                        AudienceFormat::NAMES.join(", ")
+                    ),
+                )
+            })?,
             receipt,
             file_name,
         };
@@ -253,10 +260,33 @@ impl Run {
         })
     }
 
-    /// Host: the invite link to give the partner (`None` for a guest).
+    /// Host: the invite link to give the partner (`None` for a guest), once the relay
+    /// says the room exists (as the command line prints it), so a partner who follows it
+    /// at once finds the host there. Waits for that (or the run's end).
     #[getter]
-    fn invite(&self) -> Option<String> {
-        self.invite.clone()
+    fn invite(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        if self.invite.is_none() {
+            return Ok(None);
+        }
+        loop {
+            let shared = self.shared.clone();
+            let ready = py.detach(move || {
+                let Ok(s) = shared.state.lock() else {
+                    return true;
+                };
+                shared
+                    .changed
+                    .wait_timeout_while(s, Duration::from_millis(200), |s| {
+                        !s.room_open && s.outcome.is_none()
+                    })
+                    .map(|(s, _)| s.room_open || s.outcome.is_some())
+                    .unwrap_or(true)
+            });
+            py.check_signals()?;
+            if ready {
+                return Ok(self.invite.clone());
+            }
+        }
     }
 
     /// External executor: waits up to `timeout` seconds for tasks and returns
@@ -306,7 +336,7 @@ impl Run {
                 .into_iter()
                 .map(|t| {
                     let (op, key) = match t.op {
-                        cleanmatch::psi::Op::Blind(k) => ("blind", Some(k)),
+                        cleanmatch::psi::Op::Blind(k) => ("blind", Some(k.as_str())),
                         _ => ("evaluate", None),
                     };
                     (t.id, op, key, PyBytes::new(py, &t.input))
@@ -371,7 +401,8 @@ impl Run {
     }
 }
 
-/// Builds the session as `cleanmatch match` does.
+/// Builds the session as `cleanmatch match` does: the host proposes through the core's
+/// [`Proposal`] (defaults and template rule) with the keys its records hold.
 fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
     let local = LocalRules {
         min_k: o.k,
@@ -385,7 +416,7 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
             .relay
             .clone()
             .ok_or_else(|| error("usage", "--host needs --relay"))?;
-        let invite = Invite::generate().map_err(|e| error("seal", e))?;
+        let invite = Invite::generate().map_err(|e| error(e.code(), e))?;
         let measurement = match &o.measurement {
             Some(spec) => {
                 if o.group.is_none() {
@@ -394,7 +425,7 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
                 let (exposed, control) = spec
                     .split_once(',')
                     .ok_or_else(|| error("usage", "--measurement takes EXPOSED,CONTROL"))?;
-                Some(Measurement {
+                Some(MeasurementRequest {
                     side: Side::Host,
                     exposed: exposed.into(),
                     control: control.into(),
@@ -402,38 +433,28 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
             }
             None => None,
         };
-        let preset = crate::files::preset(&o.preset)?;
-        let proposal = Manifest {
-            version: PROTOCOL_VERSION,
-            template: match (o.mode, &measurement, &o.group) {
-                (Mode::Audience, _, _) => Template::Audience,
-                (_, Some(_), _) => Template::Measurement,
-                (_, None, Some(_)) => Template::Segments,
-                _ => Template::Overlap,
-            },
-            mode: o.mode,
+        crate::files::preset(&o.preset)?;
+        let proposal = Proposal {
+            template: None,
+            mode: Some(o.mode),
             preset: o.preset.clone(),
-            preset_fingerprint: preset.fingerprint(),
-            keys: set.held_keys(),
+            keys: set.held_keys().to_vec(),
             k: o.k,
             min_records: o.min_records,
             max_records: o.max_records,
-            host_group: if o.mode == Mode::Aggregate {
-                o.group.clone()
-            } else {
-                None
-            },
-            guest_group: None,
+            group: o.group.clone(),
             measurement,
             purpose: o.purpose.clone(),
-            output: Default::default(),
-        };
+            ..Proposal::default()
+        }
+        .to_manifest()
+        .map_err(|e| error(e.code(), e))?;
         let session =
             Session::host(invite.clone(), local, proposal).map_err(|e| error(e.code(), e))?;
         Ok((session, invite, relay))
     } else {
         let url = o.invite.clone().unwrap_or_default();
-        let invite = Invite::parse(&url).map_err(|e| error("seal", e))?;
+        let invite = Invite::parse(&url).map_err(|e| error(e.code(), e))?;
         let relay = o
             .relay
             .clone()
@@ -454,7 +475,7 @@ async fn drive(
     relay: String,
     o: Options,
     set: OwnSet,
-    source: Option<(PathBuf, Option<String>)>,
+    source: Option<(PathBuf, LoadOptions)>,
     executor: Executor,
     max_in_flight: usize,
     shared: Arc<Shared>,
@@ -462,21 +483,23 @@ async fn drive(
     mut done_rx: mpsc::UnboundedReceiver<Input>,
 ) -> Outcome {
     let side = session.side();
-    let role = if side == Side::Host {
-        Role::Host
-    } else {
-        Role::Guest
-    };
     let room = invite.room_id();
-    let mut conn = RelayClient::connect(&relay, &room, role)
+    let roots = match &o.relay_ca {
+        Some(path) => TlsRoots::with_ca_file(path),
+        None => TlsRoots::webpki(),
+    }
+    .map_err(|e| fail("relay", e.to_string()))?;
+    let mut conn = RelayClient::connect_with(&relay, &room, side, &roots)
         .await
         .map_err(|e| fail("relay", format!("cannot reach the relay at {relay}: {e}")))?;
-    let mut rejoining_since: Option<Instant> = None;
+    // As the command line: whether this side has been in its room (a refusal of a
+    // reconnect may be transient, of the first connection not), and when it last dropped.
+    let mut joined = false;
+    let mut dropped_at: Option<Instant> = None;
     let mut in_flight = 0usize;
     let mut last_progress = Instant::now();
     let started = Instant::now();
     let started_ms = now_ms();
-    let mut verification = String::new();
     let held = set.held_keys();
     let mut set = Some(set);
 
@@ -514,31 +537,36 @@ async fn drive(
             acted = true;
             match event {
                 Event::Connected { verification_code } => {
-                    verification = verification_code.clone();
-                    eprintln!("connected end to end; verification code {verification_code} (compare with your partner)");
+                    eprintln!("connected end to end; verification code {verification_code}");
+                    match codes_match(o.code.as_deref(), o.yes, &verification_code) {
+                        Ok(true) => session
+                            .confirm_code()
+                            .map_err(|e| fail(e.code(), e.to_string()))?,
+                        Ok(false) => session.cancel("the verification codes differ"),
+                        Err(e) => {
+                            eprintln!("{e}");
+                            session.cancel("the partner could not confirm the verification code");
+                        }
+                    }
                 }
-                Event::Proposed(m) => {
-                    eprintln!("the host proposes:\n{}", describe(&m));
-                    if !o.yes && !ask("accept this manifest?") {
+                Event::Proposed { manifest, .. } => {
+                    eprintln!("the host proposes:\n{}", describe(&manifest));
+                    if !o.yes && !ask("accept this manifest?").map_err(|e| fail("io", e))? {
                         session.cancel("the partner declined the manifest");
-                    } else if let Err(e) = session.accept(
-                        &held,
-                        if m.mode == Mode::Aggregate {
-                            o.group.clone()
-                        } else {
-                            None
-                        },
-                    ) {
+                    } else if let Err(e) = session.accept(&manifest.hash(), held, o.group.clone()) {
                         eprintln!("cannot accept: {e}");
                     }
                 }
                 Event::Countered { manifest, changes } => {
+                    let changes: Vec<String> = changes.iter().map(ToString::to_string).collect();
                     eprintln!(
                         "the partner tightened the manifest: {}\n{}",
                         changes.join("; "),
                         describe(&manifest)
                     );
-                    if !o.yes && !ask("accept the tightened manifest?") {
+                    if !o.yes
+                        && !ask("accept the tightened manifest?").map_err(|e| fail("io", e))?
+                    {
                         session.cancel("the host declined the tightened manifest");
                     } else {
                         session
@@ -546,15 +574,13 @@ async fn drive(
                             .map_err(|e| fail(e.code(), e.to_string()))?;
                     }
                 }
-                Event::Agreed(m) => {
+                Event::Agreed { manifest } => {
                     eprintln!(
                         "agreed on manifest {}",
-                        &cleanmatch::report::hex(&m.hash())[..16]
+                        &cleanmatch::report::hex(&manifest.hash())[..16]
                     );
-                    let own = set
-                        .take()
-                        .map(|s| s.restricted(&m.keys))
-                        .unwrap_or_default();
+                    // Every key the records hold: the session cuts them to the agreed keys.
+                    let own = set.take().unwrap_or_default();
                     eprintln!("blinding {} records ...", own.len());
                     session
                         .start(own)
@@ -566,23 +592,25 @@ async fn drive(
                         .ok_or_else(|| fail("internal", "no report"))?;
                     let mut json = report.for_side(side);
                     let matched = session.matched_rows();
-                    if let (Some(path), Some((file, sheet))) = (&o.audience_out, &source) {
+                    if let (Some(path), Some((file, options))) = (&o.audience_out, &source) {
                         let rows = matched.clone().ok_or_else(|| {
                             fail("usage", "no matched rows: audience mode was not agreed")
                         })?;
-                        let n = write_rows(file, sheet.clone(), path, &rows)?;
+                        let n = cleanmatch::cli::records::write_rows(
+                            file,
+                            options,
+                            path,
+                            &rows,
+                            o.audience_format,
+                        )
+                        .map_err(|e| fail("io", e))?;
                         json["audience_rows_written"] = serde_json::json!(n);
                     }
-                    if let (Some(path), Some(manifest)) = (&o.receipt, session.manifest()) {
-                        let ctx = cleanmatch::report::ReceiptContext {
-                            side,
-                            verification_code: &verification,
-                            started_ms,
-                            finished_ms: now_ms(),
-                            file_name: &o.file_name,
-                        };
-                        let text = cleanmatch::report::receipt(manifest, report, &ctx).to_string();
-                        std::fs::write(path, text)
+                    if let Some(path) = &o.receipt {
+                        let receipt = session
+                            .receipt(started_ms, now_ms(), &o.file_name)
+                            .ok_or_else(|| fail("internal", "no receipt"))?;
+                        std::fs::write(path, receipt.to_string())
                             .map_err(|e| fail("io", format!("{}: {e}", path.display())))?;
                     }
                     shared.update(|s| s.matched = matched);
@@ -593,12 +621,21 @@ async fn drive(
                     );
                     return Ok(json.to_string());
                 }
-                Event::Failed { code, message } => {
+                Event::Failed {
+                    code,
+                    message,
+                    origin,
+                } => {
                     while let Some(frame) = session.poll_transmit() {
                         let _ = conn.send(frame).await;
                     }
                     conn.close().await;
-                    return Err(fail(code, format!("{message} [{code}]")));
+                    let at = if origin == Origin::Partner {
+                        ", at the partner"
+                    } else {
+                        ""
+                    };
+                    return Err(fail(code, format!("{message} [{code}{at}]")));
                 }
             }
         }
@@ -632,114 +669,32 @@ async fn drive(
             event = conn.recv() => match event {
                 Some(RelayEvent::Frame(f)) => { let _ = session.receive(&f); }
                 Some(RelayEvent::PeerJoined) => {
-                    rejoining_since = None;
+                    (joined, dropped_at) = (true, None);
+                    shared.update(|s| s.room_open = true);
                     session.peer_joined().map_err(|e| fail(e.code(), e.to_string()))?;
                 }
-                Some(RelayEvent::Waiting) => eprintln!("waiting for the partner to join ..."),
+                Some(RelayEvent::Waiting) => {
+                    (joined, dropped_at) = (true, None);
+                    shared.update(|s| s.room_open = true);
+                    eprintln!("waiting for the partner to join ...");
+                }
                 Some(RelayEvent::PeerLeft) => eprintln!("the partner disconnected; waiting for it to come back ..."),
-                Some(RelayEvent::Closed { code: 4001, .. })
-                    if rejoining_since.is_some_and(|t| t.elapsed() < Duration::from_secs(120)) =>
-                {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    conn = reconnect(&relay, &room, role).await?;
-                }
-                Some(RelayEvent::Closed { code, reason }) if (4000..4100).contains(&code) && code != 4008 => {
-                    return Err(fail("relay", close_message(code, &reason)));
-                }
-                other => {
-                    let why = match other { Some(RelayEvent::Closed { code, reason }) => format!("{code} {reason}"), _ => "closed".into() };
-                    eprintln!("connection to the relay lost ({why}); reconnecting ...");
-                    rejoining_since.get_or_insert_with(Instant::now);
-                    conn = reconnect(&relay, &room, role).await?;
+                closed => {
+                    // The reconnect rule of `cleanmatch::policy`, as the command line.
+                    let (code, reason) = match closed {
+                        Some(RelayEvent::Closed { code, reason }) => (code, reason),
+                        _ => (1006, "connection closed".to_owned()),
+                    };
+                    if !retry_for(code).allows(joined) {
+                        return Err(fail("relay", close_message(code, &reason)));
+                    }
+                    let since = *dropped_at.get_or_insert_with(Instant::now);
+                    eprintln!("connection to the relay lost ({code} {reason}); reconnecting ...");
+                    conn = reconnect(&relay, &room, side, &roots, since)
+                        .await
+                        .map_err(|e| fail("relay", format!("{e} (last close: {})", close_message(code, &reason))))?;
                 }
             },
         }
     }
-}
-
-fn write_rows(
-    file: &PathBuf,
-    sheet: Option<String>,
-    out: &PathBuf,
-    rows: &[u32],
-) -> Result<usize, (String, String)> {
-    let io_err =
-        |p: &PathBuf, e: &dyn core::fmt::Display| fail("io", format!("{}: {e}", p.display()));
-    let mut input = std::fs::File::open(file).map_err(|e| io_err(file, &e))?;
-    let output = std::fs::File::create(out).map_err(|e| io_err(out, &e))?;
-    let mut output = std::io::BufWriter::new(output);
-    let mut picker = RowPicker::new(rows.to_vec(), sheet);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = input.read(&mut buf).map_err(|e| io_err(file, &e))?;
-        if n == 0 {
-            break;
-        }
-        picker.push(&buf[..n]).map_err(|e| io_err(file, &e))?;
-        output
-            .write_all(&picker.take_output())
-            .map_err(|e| io_err(out, &e))?;
-    }
-    let n = picker.finish().map_err(|e| io_err(file, &e))?;
-    output
-        .write_all(&picker.take_output())
-        .map_err(|e| io_err(out, &e))?;
-    output.flush().map_err(|e| io_err(out, &e))?;
-    Ok(n)
-}
-
-fn close_message(code: u16, reason: &str) -> String {
-    let what = match code {
-        4001 => "this collaboration already has two sides: the invite is in use by someone else",
-        4004 => "no such collaboration: the host is not connected (the invite expired or the host closed the page)",
-        4010 => "this invite was already used; ask the host for a new link",
-        4013 => "a frame exceeded the relay's size limit",
-        4029 => "the relay is busy (too many rooms or connections); try again later",
-        _ => "the relay refused the connection",
-    };
-    format!("{what} (relay: {code} {reason})")
-}
-
-async fn reconnect(relay: &str, room: &str, role: Role) -> Result<RelayClient, (String, String)> {
-    let start = Instant::now();
-    loop {
-        match RelayClient::connect(relay, room, role).await {
-            Ok(c) => return Ok(c),
-            Err(e) if start.elapsed() > Duration::from_secs(60) => {
-                return Err(fail("relay", format!("cannot reconnect to the relay: {e}")))
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    }
-}
-
-fn describe(m: &Manifest) -> String {
-    let name = |v: serde_json::Result<serde_json::Value>| {
-        v.ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    format!(
-        "  template {}, mode {}, keys {}, preset {} ({}), k {}, set size {}..{}, host breakdown {}, partner breakdown {}, purpose: {}",
-        name(serde_json::to_value(m.template)),
-        name(serde_json::to_value(m.mode)),
-        m.keys.join("+"),
-        m.preset,
-        m.preset_fingerprint,
-        m.k,
-        m.min_records,
-        m.max_records,
-        m.host_group.as_deref().unwrap_or("none"),
-        m.guest_group.as_deref().unwrap_or("none"),
-        m.purpose
-    )
-}
-
-fn ask(question: &str) -> bool {
-    eprint!("{question} [y/N] ");
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        return false;
-    }
-    matches!(line.trim(), "y" | "Y" | "yes")
 }

@@ -42,14 +42,7 @@ fn with_index(code: &str, message: impl core::fmt::Display, index: Option<usize>
 
 /// The stable code of a protocol arithmetic error.
 pub fn psi(e: &PsiError) -> PyErr {
-    let code = match e {
-        PsiError::Randomness => "randomness",
-        PsiError::InvalidSecret => "invalid-secret",
-        PsiError::UnknownKey => "unknown-key",
-        PsiError::Length { .. } => "invalid-length",
-        PsiError::InvalidPoint { .. } => "invalid-point",
-        _ => "psi",
-    };
+    let code = e.code();
     let index = match e {
         PsiError::InvalidPoint { index } => Some(*index),
         _ => None,

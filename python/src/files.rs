@@ -103,18 +103,20 @@ fn options(
     columns: Option<String>,
     group: Option<String>,
     sheet: Option<String>,
+    header_row: Option<u64>,
 ) -> LoadOptions {
     LoadOptions {
         columns,
         group,
         default_country,
         sheet,
+        header_row,
     }
 }
 
 /// The local quality report of a file, as the JSON text `cleanmatch inspect` prints.
 #[pyfunction]
-#[pyo3(signature = (path, preset="uid2", default_country=None, columns=None, group=None, suppress=None, sheet=None))]
+#[pyo3(signature = (path, preset="uid2", default_country=None, columns=None, group=None, suppress=None, sheet=None, header_row=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn inspect(
     py: Python<'_>,
@@ -125,15 +127,16 @@ pub fn inspect(
     group: Option<String>,
     suppress: Option<PathBuf>,
     sheet: Option<String>,
+    header_row: Option<u64>,
 ) -> PyResult<String> {
-    let opts = options(default_country, columns, group, sheet);
+    let opts = options(default_country, columns, group, sheet, header_row);
     let loaded = py.detach(|| read(&path, preset, opts, suppress.as_deref(), false))?;
     serde_json::to_string(&loaded.report).map_err(|e| error("internal", e))
 }
 
 /// Reads a file into the records a match blinds, with its quality report.
 #[pyfunction]
-#[pyo3(signature = (path, preset="uid2", default_country=None, columns=None, group=None, suppress=None, sheet=None))]
+#[pyo3(signature = (path, preset="uid2", default_country=None, columns=None, group=None, suppress=None, sheet=None, header_row=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn read_file(
     py: Python<'_>,
@@ -144,9 +147,10 @@ pub fn read_file(
     group: Option<String>,
     suppress: Option<PathBuf>,
     sheet: Option<String>,
+    header_row: Option<u64>,
 ) -> PyResult<RecordSet> {
-    let opts = options(default_country, columns, group, sheet.clone());
-    let loaded = py.detach(|| read(&path, preset, opts, suppress.as_deref(), true))?;
+    let opts = options(default_country, columns, group, sheet, header_row);
+    let loaded = py.detach(|| read(&path, preset, opts.clone(), suppress.as_deref(), true))?;
     if loaded.set.is_empty() {
         return Err(error(
             "no-usable-record",
@@ -158,5 +162,5 @@ pub fn read_file(
         ));
     }
     let report = serde_json::to_string(&loaded.report).map_err(|e| error("internal", e))?;
-    Ok(RecordSet::from_file(loaded.set, report, path, sheet))
+    Ok(RecordSet::from_file(loaded.set, report, path, opts))
 }

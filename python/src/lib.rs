@@ -21,7 +21,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "CleanmatchError",
         m.py().get_type::<errors::CleanmatchError>(),
     )?;
-    m.add("KEYS", cleanmatch::psi::KEYS.to_vec())?;
+    m.add(
+        "KEYS",
+        cleanmatch::psi::MatchKey::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>(),
+    )?;
     m.add("POINT_LEN", cleanmatch::psi::POINT_LEN)?;
     m.add("VALUE_LEN", cleanmatch::psi::VALUE_LEN)?;
     m.add("DIGEST_LEN", cleanmatch::psi::DIGEST_LEN)?;

@@ -12,8 +12,9 @@ use crate::columns::{StrBuilder, StrColumn};
 use crate::errors::{error, ingest_code};
 use crate::files::preset;
 use cleanmatch::ingest::{ColumnGuess, ColumnRole, FileFormat, ReadStats, Row, Sniff};
+use cleanmatch::loader::LoadOptions;
 use cleanmatch::normalize::Preset;
-use cleanmatch::psi::{OwnSet, DIGEST_LEN, KEYS};
+use cleanmatch::psi::{MatchKey, OwnSet, DIGEST_LEN};
 use cleanmatch::quality::{Inspector, RowOutcome};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -24,8 +25,8 @@ use std::path::PathBuf;
 pub struct RecordSet {
     pub set: Option<OwnSet>,
     report: String,
-    /// The source file and sheet, for writing matched rows in audience mode.
-    pub source: Option<(PathBuf, Option<String>)>,
+    /// The source file and how it was read, for writing matched rows in audience mode.
+    pub source: Option<(PathBuf, LoadOptions)>,
     /// For records added from Spark: the Spark record id of each record, by position.
     pub ids: Vec<i64>,
 }
@@ -35,12 +36,12 @@ impl RecordSet {
         set: OwnSet,
         report: String,
         path: PathBuf,
-        sheet: Option<String>,
+        options: LoadOptions,
     ) -> RecordSet {
         RecordSet {
             set: Some(set),
             report,
-            source: Some((path, sheet)),
+            source: Some((path, options)),
             ids: Vec::new(),
         }
     }
@@ -66,7 +67,7 @@ impl RecordSet {
     }
 
     /// Adds records: `ids` little-endian i64 per record, `groups` a large_string column
-    /// (buffers), `masks` one byte per record (bit k: key `KEYS[k]` present), `digests`
+    /// (buffers), `masks` one byte per record (bit k: key `KEYS[k]` present, the core's wire index), `digests`
     /// a large_binary column whose value holds 32 bytes per present key in key order.
     #[pyo3(signature = (ids, groups, masks, digests))]
     fn add_batch(
@@ -87,13 +88,13 @@ impl RecordSet {
         }
         let start = self.ids.len();
         let set = self.set_mut()?;
-        let mut keys = Vec::with_capacity(KEYS.len());
+        let mut keys = Vec::with_capacity(MatchKey::COUNT);
         for (i, mask) in masks.iter().enumerate() {
             keys.clear();
             let bytes = d.get_bytes(i).unwrap_or(&[]);
             let mut pieces = bytes.chunks_exact(DIGEST_LEN);
-            for k in 0..KEYS.len() {
-                if mask & (1 << k) != 0 {
+            for k in MatchKey::ALL {
+                if mask & (1 << k.index()) != 0 {
                     let piece = pieces.next().ok_or_else(|| {
                         error("invalid-length", "a record has fewer digests than keys")
                     })?;
@@ -104,7 +105,7 @@ impl RecordSet {
             }
             let row = u32::try_from(start + i)
                 .map_err(|_| error("set-too-large", "more than 2^32 records"))?;
-            set.add(row, g.get(i), &keys, u8::MAX);
+            set.add(row, g.get(i), &keys);
         }
         for c in ids.chunks_exact(8) {
             let mut b = [0u8; 8];
@@ -166,7 +167,12 @@ impl RecordSet {
 
     /// The match keys these records hold.
     fn held_keys(&self) -> Vec<String> {
-        self.set.as_ref().map(|s| s.held_keys()).unwrap_or_default()
+        self.set.as_ref().map_or_else(Vec::new, |s| {
+            s.held_keys()
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect()
+        })
     }
 
     /// The quality report (JSON text) of the file the records came from.
@@ -217,6 +223,7 @@ impl PartitionReader {
                 name: name.clone(),
                 role,
                 confidence: 1.0,
+                evidence: "chosen by the Spark driver".into(),
             });
         }
         let sniff = Sniff {
@@ -224,6 +231,8 @@ impl PartitionReader {
             encoding: None,
             delimiter: None,
             has_header: true,
+            header_row: Some(1),
+            skipped: Vec::new(),
             headers: headers.clone(),
             preview: Vec::new(),
             columns: columns.clone(),
@@ -318,17 +327,18 @@ impl PartitionReader {
                 if outcome != RowOutcome::Used {
                     continue;
                 }
-                let mut first: [Option<[u8; DIGEST_LEN]>; KEYS.len()] = [None; KEYS.len()];
+                let mut first: [Option<[u8; DIGEST_LEN]>; MatchKey::COUNT] =
+                    [None; MatchKey::COUNT];
                 let mut all: Vec<(usize, [u8; DIGEST_LEN])> = Vec::with_capacity(record.keys.len());
                 for (k, d) in &record.keys {
-                    let k = *k as usize;
-                    if k < KEYS.len() && first[k].is_none() {
+                    let k = k.index();
+                    if first[k].is_none() {
                         first[k] = Some(*d);
                     }
                     all.push((k, *d));
                 }
                 let mut mask = 0u8;
-                let mut joined = Vec::with_capacity(KEYS.len() * DIGEST_LEN);
+                let mut joined = Vec::with_capacity(MatchKey::COUNT * DIGEST_LEN);
                 for (k, d) in first.iter().enumerate() {
                     if let Some(d) = d {
                         mask |= 1 << k;

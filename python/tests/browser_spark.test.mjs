@@ -29,6 +29,7 @@ test('a browser host and a Spark guest reach the same report', { timeout: 300_00
       try {
         const quality = await c.addFile(new Blob([text], { type: 'text/csv' }));
         await c.connected;
+        c.confirmCode(); // the Spark guest runs with --yes
         await c.accept();
         return { ok: true, quality, report: await c.report };
       } catch (e) {

@@ -35,6 +35,32 @@ def test_python_host_and_cli_guest_agree_with_the_truth(cli, relay, tmp_path):
     assert json.loads(receipt.read_text())["report_hash"] == report["report_hash"]
 
 
+def test_a_code_that_differs_stops_the_run_before_anything_is_proposed(cli, relay, tmp_path):
+    """`code=` is `--code`: a code other than the one shown here cancels the run (as a
+    machine in the middle would cause); the partner learns it at once."""
+    import pytest
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_clean(a, range(0, 100))
+    write_clean(b, range(50, 150))
+    guest = {}
+
+    def join(url):
+        def go():
+            guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes"],
+                                        capture_output=True, text=True)
+        guest["t"] = threading.Thread(target=go)
+        guest["t"].start()
+
+    # Six digits no verification code has: codes are digits only, this one has a letter.
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.match(a, host=True, relay=relay, code="12345x", k=20, on_invite=join)
+    guest["t"].join()
+    assert e.value.code == "cancelled" and "verification codes differ" in str(e.value)
+    assert guest["p"].returncode != 0
+    assert "cancelled, at the partner" in guest["p"].stderr
+
+
 def test_usage_errors_name_the_problem_and_keep_the_records(tmp_path):
     import pytest
 

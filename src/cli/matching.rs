@@ -117,13 +117,16 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn page_url(relay: &str) -> String {
+/// The page's address on a relay (`ws://h:p` → `http://h:p/`): the invite link's base.
+pub fn page_url(relay: &str) -> String {
     let base = relay.trim_end_matches('/');
     let base = base.replacen("ws://", "http://", 1).replacen("wss://", "https://", 1);
     format!("{base}/")
 }
 
-fn relay_from_invite(url: &str) -> Option<String> {
+/// The relay of a full invite link (`http://h:p/#...` → `ws://h:p`), `None` for a bare
+/// fragment.
+pub fn relay_from_invite(url: &str) -> Option<String> {
     let base = url.split('#').next()?.trim_end_matches('/');
     if base.starts_with("http://") || base.starts_with("https://") {
         Some(base.replacen("http", "ws", 1))
@@ -241,7 +244,7 @@ async fn run_async(args: Args) -> Result<(), String> {
             match event {
                 Event::Connected { verification_code } => {
                     eprintln!("connected end to end; verification code {verification_code}");
-                    match codes_match(&args, &verification_code) {
+                    match codes_match(args.code.as_deref(), args.yes, &verification_code) {
                         Ok(true) => session.confirm_code().map_err(|e| e.to_string())?,
                         Ok(false) => session.cancel("the verification codes differ"),
                         Err(e) => {
@@ -360,14 +363,17 @@ async fn run_async(args: Args) -> Result<(), String> {
 }
 
 /// What a relay close code means for the person at the terminal.
-fn close_message(code: u16, reason: &str) -> String {
+pub fn close_message(code: u16, reason: &str) -> String {
     let what = CloseCode::from_code(code).map_or("the relay closed the connection", CloseCode::meaning);
     format!("{what} (relay: {code} {reason})")
 }
 
 /// A new connection to the room, following [`ReconnectPolicy`]: an attempt per `delay`
 /// until `window` after the drop at `since`.
-async fn reconnect(relay: &str, room: &str, side: Side, roots: &TlsRoots, since: Instant) -> Result<RelayClient, String> {
+///
+/// # Errors
+/// A message once the window has passed.
+pub async fn reconnect(relay: &str, room: &str, side: Side, roots: &TlsRoots, since: Instant) -> Result<RelayClient, String> {
     let policy = ReconnectPolicy::DEFAULT;
     loop {
         if !policy.within_window(since.elapsed()) {
@@ -381,7 +387,8 @@ async fn reconnect(relay: &str, room: &str, side: Side, roots: &TlsRoots, since:
     }
 }
 
-fn describe(m: &Manifest) -> String {
+/// The manifest in one paragraph, as both drivers show it before asking.
+pub fn describe(m: &Manifest) -> String {
     // The enums' wire names (lowercase), so the purpose keeps the case the host wrote.
     let name = |v: serde_json::Result<serde_json::Value>| v.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     format!(
@@ -400,11 +407,15 @@ fn describe(m: &Manifest) -> String {
     )
 }
 
-/// Whether the person (or the script, through `--code` or `--yes`) says both sides show
-/// the same verification code. Nothing is proposed, accepted or blinded before.
-fn codes_match(args: &Args, shown: &str) -> Result<bool, String> {
+/// Whether the person (or the script, through `--code` (`code`) or `--yes` (`yes`)) says
+/// both sides show the verification code `shown`. Nothing is proposed, accepted or
+/// blinded before. Shared by the command line and the Python driver.
+///
+/// # Errors
+/// When it would have to ask but standard input is not a terminal.
+pub fn codes_match(code: Option<&str>, yes: bool, shown: &str) -> Result<bool, String> {
     let digits = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    if let Some(told) = &args.code {
+    if let Some(told) = code {
         if digits(told) == digits(shown) {
             return Ok(true);
         }
@@ -414,7 +425,7 @@ fn codes_match(args: &Args, shown: &str) -> Result<bool, String> {
         );
         return Ok(false);
     }
-    if args.yes {
+    if yes {
         return Ok(true);
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -426,7 +437,11 @@ fn codes_match(args: &Args, shown: &str) -> Result<bool, String> {
     ask(&format!("does your partner see the code {shown} too?"))
 }
 
-fn ask(question: &str) -> Result<bool, String> {
+/// Asks a yes/no question on the terminal (stderr, stdin); anything but `y`/`yes` is no.
+///
+/// # Errors
+/// When standard input cannot be read.
+pub fn ask(question: &str) -> Result<bool, String> {
     eprint!("{question} [y/N] ");
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;

@@ -107,23 +107,34 @@ impl LoadedFile {
     /// # Errors
     /// A message if the file cannot be read again or the output written.
     pub fn write_rows(&self, path: &Path, rows: &[u32], format: AudienceFormat) -> Result<usize, String> {
-        let out = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut out = io::BufWriter::new(out);
-        let mut picker = RowPicker::new(rows.to_vec(), self.options.clone(), format);
-        let mut write_err = None;
-        stream(&self.file, |c| {
-            picker.push(c)?;
-            if let Err(e) = out.write_all(&picker.take_output()) {
-                write_err = Some(e);
-            }
-            Ok::<(), crate::ingest::IngestError>(())
-        })?;
-        let n = picker.finish().map_err(|e| format!("{}: {e}", self.file.display()))?;
-        out.write_all(&picker.take_output()).map_err(|e| format!("{}: {e}", path.display()))?;
-        out.flush().map_err(|e| format!("{}: {e}", path.display()))?;
-        match write_err {
-            Some(e) => Err(format!("{}: {e}", path.display())),
-            None => Ok(n),
+        write_rows(&self.file, &self.options, path, rows, format)
+    }
+}
+
+/// Reads `file` again (with the `options` it was loaded with) and writes its header (if
+/// any) and the rows numbered in `rows` (ascending) to `path` as CSV in `format`.
+/// Returns how many data rows were written. Shared by the command line and the Python
+/// driver.
+///
+/// # Errors
+/// A message if the file cannot be read again or the output written.
+pub fn write_rows(file: &Path, options: &LoadOptions, path: &Path, rows: &[u32], format: AudienceFormat) -> Result<usize, String> {
+    let out = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = io::BufWriter::new(out);
+    let mut picker = RowPicker::new(rows.to_vec(), options.clone(), format);
+    let mut write_err = None;
+    stream(file, |c| {
+        picker.push(c)?;
+        if let Err(e) = out.write_all(&picker.take_output()) {
+            write_err = Some(e);
         }
+        Ok::<(), crate::ingest::IngestError>(())
+    })?;
+    let n = picker.finish().map_err(|e| format!("{}: {e}", file.display()))?;
+    out.write_all(&picker.take_output()).map_err(|e| format!("{}: {e}", path.display()))?;
+    out.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    match write_err {
+        Some(e) => Err(format!("{}: {e}", path.display())),
+        None => Ok(n),
     }
 }

@@ -20,7 +20,10 @@ def parser() -> argparse.ArgumentParser:
     who = m.add_mutually_exclusive_group(required=True)
     who.add_argument("--host", action="store_true", help="create the collaboration (prints `invite <url>` first)")
     who.add_argument("--invite", help="join the collaboration of this invite link")
-    m.add_argument("--relay", help="the relay, e.g. ws://127.0.0.1:8080 (a guest takes it from the invite if absent)")
+    m.add_argument("--relay", help="the relay, e.g. ws://127.0.0.1:8080 or wss://relay.example "
+                                   "(a guest takes it from the invite if absent)")
+    m.add_argument("--relay-ca", metavar="PEM", help="also trust the certificate authorities in this PEM file "
+                                                     "for a wss:// relay (beyond the built-in webpki roots)")
     m.add_argument("--input", required=True, nargs="+",
                    help="CSV or Parquet paths (files or directories, any Spark URL), or one table name")
     m.add_argument("--format", choices=["csv", "parquet", "table"], help="how to read --input (default: by extension)")
@@ -41,7 +44,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--purpose", default="overlap analysis", help="the declared purpose")
     m.add_argument("--suppress", help="a suppression (opt-out) file whose identifiers are removed before matching "
                                        "(read by every executor: give a path they can read)")
-    m.add_argument("--yes", action="store_true", help="accept the manifest without asking")
+    m.add_argument("--yes", action="store_true",
+                   help="answer yes to every question: that the verification codes match, and the terms "
+                        "(only for scripts that trust the channel the invite link travelled on)")
+    m.add_argument("--code", metavar="NNNNNN", help="the verification code your partner told you (six digits, "
+                                                    "spaces ignored): the run stops unless this side shows the same")
     m.add_argument("--audience-out", help="audience mode: write this side's matched rows (CSV) to this directory")
     m.add_argument("--receipt", help="write the audit receipt (JSON) here")
     return p
@@ -74,7 +81,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             spark, df, host=args.host, invite=args.invite, relay=args.relay, preset=args.preset,
             default_country=args.default_country, columns=args.columns, mode=args.mode, k=args.k,
             group=args.group, measurement=args.measurement, min_records=args.min_records,
-            max_records=args.max_records, purpose=args.purpose, yes=args.yes, audience_out=args.audience_out,
+            max_records=args.max_records, purpose=args.purpose, yes=args.yes, code=args.code,
+            relay_ca=args.relay_ca, audience_out=args.audience_out,
             receipt=args.receipt, suppress=args.suppress, partitions=args.partitions, tasks_per_job=args.tasks_per_job,
             label=" ".join(args.input),
         )

@@ -288,6 +288,7 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     columns: Optional[str] = None, mode: str = "aggregate", k: int = 50,
                     group: Optional[str] = None, measurement: Optional[str] = None, min_records: int = 0,
                     max_records: int = 50_000_000, purpose: str = "overlap analysis", yes: bool = False,
+                    code: Optional[str] = None, relay_ca: Optional[str] = None,
                     audience_out: Optional[str] = None, receipt: Optional[str] = None,
                     suppress: Optional[str] = None, partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
                     on_invite=None, label: str = "input") -> Dict[str, Any]:
@@ -312,7 +313,7 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     per_job = tasks_per_job or max(2, 2 * spark.sparkContext.defaultParallelism)
     run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
               measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,
-              yes=yes, receipt=receipt, external=True, max_in_flight=2 * per_job, file_name=label)
+              yes=yes, code=code, relay_ca=relay_ca, receipt=receipt, external=True, max_in_flight=2 * per_job, file_name=label)
     if run.invite is not None:
         (on_invite or (lambda url: print(f"invite {url}", flush=True)))(run.invite)
     stats = {"jobs": 0, "tasks": 0, "job_seconds": 0.0}
