@@ -85,13 +85,25 @@ impl Party {
         index
     }
 
+    /// This side's records that hold each key (a record with two emails counts once; the
+    /// set header's key counts are values).
+    fn own_key_records(&self) -> [u64; MatchKey::COUNT] {
+        let mut out = [0u64; MatchKey::COUNT];
+        for (_, counts, _) in &self.own.records {
+            for k in MatchKey::ALL {
+                out[k.index()] += u64::from(counts.get(k) > 0);
+            }
+        }
+        out
+    }
+
     fn compute_view(&self) -> Result<View, PartyError> {
         let p = self.partner.as_ref().ok_or(ProtocolViolation::PointsBeforeHeader)?;
         let own = self.own_index();
         let rules = ViewRules {
             about: Some(if self.side == Side::Host { Side::Guest } else { Side::Host }),
             own_counts: self.own_merged.counts.clone(),
-            own_key_records: self.own_key_counts.map(u64::from),
+            own_key_records: self.own_key_records(),
             noise: self.manifest.output.noise(self.manifest.keys.len()),
             keep: self.manifest.measurement.iter().flat_map(|m| [(m.side, m.exposed.clone()), (m.side, m.control.clone())]).collect(),
         };
@@ -117,7 +129,8 @@ impl Party {
     /// count derivable from the published ones) ends the run.
     pub(super) fn check_partner_view(&self, view: &View) -> Result<(), PartyError> {
         let p = self.partner.as_ref().ok_or(ProtocolViolation::FiguresForOtherSet)?;
-        let keys: Vec<(MatchKey, u64)> = self.manifest.keys.iter().map(|key| (*key, u64::from(self.own_key_counts[key.index()]))).collect();
+        let per_key = self.own_key_records();
+        let keys: Vec<(MatchKey, u64)> = self.manifest.keys.iter().map(|key| (*key, per_key[key.index()])).collect();
         let expected = check::Expected {
             k: self.manifest.k,
             records: self.own.records.len() as u64,
