@@ -101,6 +101,9 @@ pub struct Args {
     receipt: Option<PathBuf>,
 }
 
+/// How long a guest keeps retrying "no such room" on its first connection.
+const HOST_GRACE: Duration = Duration::from_secs(10);
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -347,7 +350,12 @@ async fn run_async(args: Args) -> Result<(), String> {
                             Some(RelayEvent::Closed { code, reason }) => (code, reason),
                             _ => (1006, "connection closed".to_owned()),
                         };
-                        if !retry_for(code).allows(joined) {
+                        // A guest that follows a fresh link at once may reach the relay before
+                        // the host's page has opened the room: "no such room" is retried for a
+                        // few seconds before it is believed.
+                        let host_not_there_yet =
+                            code == CloseCode::NoSuchRoom.code() && !joined && side == Side::Guest && started.elapsed() < HOST_GRACE;
+                        if !host_not_there_yet && !retry_for(code).allows(joined) {
                             return Err(close_message(code, &reason));
                         }
                         let since = *dropped_at.get_or_insert_with(Instant::now);
