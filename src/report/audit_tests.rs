@@ -1,3 +1,4 @@
+// Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 // Unit tests of the disclosure rule and the auditor (declared in the parent module).
 use super::audit::audit;
 use super::disclosure::protect;

@@ -1,3 +1,4 @@
+// Unit tests, compiled only under #[cfg(test)] (declared in the parent module).
 // Distribution tests of the exact sampler (declared in the parent module).
 use super::noise::{Epsilon, NoiseScale, Sampler};
 
