@@ -27,11 +27,13 @@ mod email;
 mod hashed;
 mod maid;
 mod name;
+pub mod name_postal;
 mod phone;
 mod postal;
 pub mod rules;
 mod text;
 
+pub use name_postal::PersonName;
 pub use rules::{Rules, RULES_VERSION};
 
 /// What an identifier is. `Sha256` is an already-hashed value (of a normalized email or
@@ -201,6 +203,29 @@ impl Preset {
             Kind::Sha256 => hashed::decode(&self.rules.sha256, raw),
             _ => self.normalize(kind, raw, default_country).map(|n| crate::hash::sha256(n.as_bytes())),
         }
+    }
+
+    /// The `name_postal` key's value of one person: `name ␟ postal ␟ country` (U+001F
+    /// between the parts; see [`name_postal`] and `docs/normalization.md`). `country` is
+    /// the row's country or the default one, ISO 3166-1 alpha-2.
+    ///
+    /// # Errors
+    /// [`NormalizeError::Empty`] when the name and the postal code are both blank;
+    /// [`NormalizeError::Invalid`] when a part is missing (`no last name`, `no postal
+    /// code`, a full name of one word) or refused by its rules;
+    /// [`NormalizeError::NoCountryCode`] without a country;
+    /// [`NormalizeError::UnknownCountry`] for a country that is not a known alpha-2 code.
+    pub fn normalize_name_postal(&self, person: PersonName<'_>, postal: &str, country: Option<&str>) -> Result<String, NormalizeError> {
+        name_postal::normalize(&self.rules, person, postal, country)
+    }
+
+    /// SHA-256 of [`Preset::normalize_name_postal`]: the digest the `name_postal` key
+    /// matches on.
+    ///
+    /// # Errors
+    /// As [`Preset::normalize_name_postal`].
+    pub fn digest_name_postal(&self, person: PersonName<'_>, postal: &str, country: Option<&str>) -> Result<[u8; 32], NormalizeError> {
+        self.normalize_name_postal(person, postal, country).map(|n| crate::hash::sha256(n.as_bytes()))
     }
 
     /// [`Preset::normalize`] and [`Preset::digest`] in one pass, for callers that show

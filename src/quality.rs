@@ -455,7 +455,7 @@ fn warnings(r: &QualityReport, stats: &ReadStats, default_country: Option<&str>)
         ));
     }
     for c in &r.columns {
-        if c.role.is_identifier() && c.confidence < 0.6 {
+        if c.role.key().is_some() && c.confidence < 0.6 {
             w.push(format!(
                 "column {:?} was read as {} with low confidence ({:.2}); check it",
                 c.name,

@@ -116,7 +116,7 @@ pub fn title_rows(rows: &[&[String]], max: usize) -> usize {
         filled(r) * 2 <= width
             && !r.iter().any(|f| looks_identifier(f))
             && !r.iter().any(|f| {
-                header_role(f).is_some_and(|(role, _)| role.is_identifier() || role == super::ColumnRole::Postal)
+                header_role(f).is_some_and(|(role, _)| role.key().is_some())
             })
     };
     let n = rows.iter().take(max).take_while(|r| is_title(r)).count();

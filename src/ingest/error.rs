@@ -63,8 +63,16 @@ pub enum IngestError {
     },
     /// The workbook has no sheet with any cell.
     NoSheet,
-    /// No column holds an identifier (email, phone, name, MAID or a hash of one).
+    /// No column holds an identifier (email, phone, MAID, a hash of one, or a name or
+    /// postal code).
     NoIdentifierColumn,
+    /// Some columns are parts of the name + postal key (names, a postal code) but the
+    /// parts do not add up to it, and no other column is a key: a name or a postal code
+    /// alone is not a person.
+    NoUsableKey {
+        /// What is missing, in words (`names without a postal code`); no cell content.
+        why: &'static str,
+    },
     /// A column override names a column the file does not have.
     UnknownColumn {
         /// The name given.
@@ -113,8 +121,13 @@ impl core::fmt::Display for IngestError {
             }
             IngestError::NoSheet => f.write_str("the workbook has no sheet with data"),
             IngestError::NoIdentifierColumn => f.write_str(
-                "no column holds an email, phone, name, MAID or hashed identifier; \
+                "no column holds an email, phone, name and postal code, MAID or hashed identifier; \
                  name the columns with --columns",
+            ),
+            IngestError::NoUsableKey { why } => write!(
+                f,
+                "no usable key: {why}; a name or a postal code alone is not a key (name + postal needs \
+                 first and last name, postal code and country together)"
             ),
             IngestError::UnknownColumn { name } => write!(f, "the file has no column named {name:?}"),
             IngestError::UnknownRole { role } => write!(f, "unknown column role {role:?}"),
@@ -140,6 +153,7 @@ impl IngestError {
             | IngestError::SpreadsheetTooLarge { .. } => "file-limit",
             IngestError::InvalidSpreadsheet { .. } | IngestError::NoSuchSheet { .. } | IngestError::NoSheet => "spreadsheet",
             IngestError::NoIdentifierColumn => "no-identifier-column",
+            IngestError::NoUsableKey { .. } => "no-usable-key",
             IngestError::UnknownColumn { .. } => "unknown-column",
             IngestError::UnknownRole { .. } => "unknown-role",
             IngestError::HeaderRowNotFound { .. } => "header-row",

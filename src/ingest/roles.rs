@@ -90,15 +90,17 @@ impl ColumnRole {
     }
 
     /// The match key a column of this role feeds (`None` for country, attribute and
-    /// ignore). A pre-hashed column feeds the key it is a hash of; the name roles feed
-    /// one `name` key together.
+    /// ignore). A pre-hashed column feeds the key it is a hash of; the name roles and
+    /// postal feed the one `name_postal` key together, never a key on their own (see
+    /// [`crate::ingest::KeyPlan`] for whether a layout forms it).
     pub fn key(self) -> Option<crate::psi::MatchKey> {
         use crate::psi::MatchKey;
         match self {
             ColumnRole::Email | ColumnRole::EmailSha256 => Some(MatchKey::Email),
             ColumnRole::Phone | ColumnRole::PhoneSha256 => Some(MatchKey::Phone),
-            ColumnRole::FirstName | ColumnRole::LastName | ColumnRole::FullName => Some(MatchKey::Name),
-            ColumnRole::Postal => Some(MatchKey::Postal),
+            ColumnRole::FirstName | ColumnRole::LastName | ColumnRole::FullName | ColumnRole::Postal => {
+                Some(MatchKey::NamePostal)
+            }
             ColumnRole::Maid => Some(MatchKey::Maid),
             ColumnRole::Country | ColumnRole::Attribute | ColumnRole::Ignore => None,
         }
@@ -119,19 +121,13 @@ impl ColumnRole {
         }
     }
 
-    /// Whether a column of this role yields a match key on its own (postal and country
-    /// only qualify other keys, so a file of ZIP codes alone has no identifier).
+    /// Whether a column of this role yields a match key on its own. Names and postal
+    /// codes do not: they are parts of `name_postal`, which needs all of them and a
+    /// country, so a file of names alone or ZIP codes alone has no identifier.
     pub fn is_identifier(self) -> bool {
         matches!(
             self,
-            ColumnRole::Email
-                | ColumnRole::Phone
-                | ColumnRole::FirstName
-                | ColumnRole::LastName
-                | ColumnRole::FullName
-                | ColumnRole::Maid
-                | ColumnRole::EmailSha256
-                | ColumnRole::PhoneSha256
+            ColumnRole::Email | ColumnRole::Phone | ColumnRole::Maid | ColumnRole::EmailSha256 | ColumnRole::PhoneSha256
         )
     }
 }

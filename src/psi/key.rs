@@ -13,34 +13,33 @@ use serde::{Deserialize, Serialize};
 
 /// A key the protocol matches on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum MatchKey {
     /// Email address (plain or SHA-256).
     Email,
     /// Phone number (plain or SHA-256).
     Phone,
-    /// Person's name.
-    Name,
-    /// Postal code.
-    Postal,
+    /// First name, last name, postal code and country together (as Google Customer Match
+    /// and Meta match addresses): a name or a postal code alone is shared by many people,
+    /// so neither is a key on its own. See `docs/normalization.md` for the value's bytes.
+    NamePostal,
     /// Mobile advertising id.
     Maid,
 }
 
 impl MatchKey {
     /// How many keys there are (the length of per-key arrays).
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 4;
 
     /// Every key, in wire order.
-    pub const ALL: [MatchKey; MatchKey::COUNT] = [MatchKey::Email, MatchKey::Phone, MatchKey::Name, MatchKey::Postal, MatchKey::Maid];
+    pub const ALL: [MatchKey; MatchKey::COUNT] = [MatchKey::Email, MatchKey::Phone, MatchKey::NamePostal, MatchKey::Maid];
 
     /// The key's name, as in JSON, reports and the hash-to-group domain.
     pub fn as_str(self) -> &'static str {
         match self {
             MatchKey::Email => "email",
             MatchKey::Phone => "phone",
-            MatchKey::Name => "name",
-            MatchKey::Postal => "postal",
+            MatchKey::NamePostal => "name_postal",
             MatchKey::Maid => "maid",
         }
     }
@@ -172,7 +171,9 @@ mod tests {
         assert_eq!(m.bits(), 0b11);
         assert_eq!(m.to_vec(), vec![MatchKey::Email, MatchKey::Phone]);
         assert!(m.is_subset(KeyMask::ALL) && !KeyMask::ALL.is_subset(m));
-        assert_eq!(KeyMask::from_bits(0x20), None);
+        assert_eq!(KeyMask::from_bits(0x10), None);
+        assert_eq!(MatchKey::parse("name"), None, "a name alone is no key");
+        assert_eq!(MatchKey::parse("postal"), None, "a postal code alone is no key");
         assert_eq!(KeyMask::from_bits_truncate(0xff), KeyMask::ALL);
     }
 }

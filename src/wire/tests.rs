@@ -6,7 +6,7 @@ fn counts(c: [u8; MatchKey::COUNT]) -> KeyCounts {
 }
 
 fn header() -> SetHeader {
-    SetHeader { manifest_hash: [7; 32], records: 3, key_counts: [3, 1, 0, 0, 0], groups: vec![("all".into(), 3)] }
+    SetHeader { manifest_hash: [7; 32], records: 3, key_counts: [3, 1, 0, 0], groups: vec![("all".into(), 3)] }
 }
 
 #[test]
@@ -19,7 +19,7 @@ fn every_message_round_trips() {
         Message::SetHeader(header()),
         Message::Structure {
             seq: 2,
-            records: vec![(0, counts([1, 0, 0, 0, 0])), (0, counts([2, 1, 0, 0, 0])), (0, counts([0, 0, 0, 0, 16]))],
+            records: vec![(0, counts([1, 0, 0, 0])), (0, counts([2, 1, 0, 0])), (0, counts([0, 0, 0, 16]))],
         },
         Message::Points { key: MatchKey::Phone, seq: 9, points: vec![5; 64] },
         Message::Evaluated { key: MatchKey::Email, seq: 0, values: vec![6; 24] },
@@ -59,7 +59,7 @@ fn malformed_messages_name_what_is_wrong() {
     assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 3, 1]), Err(WireError::Truncated(_))));
     // A record with no key, a bit that names no key, a count of none or above the limit.
     assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0]), Err(WireError::Malformed(_))));
-    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0x20, 1]), Err(WireError::Malformed(_))));
+    assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 0x10, 1]), Err(WireError::Malformed(_))));
     assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 1, 0]), Err(WireError::Malformed(_))));
     assert!(matches!(Message::decode(&[0x11, 0, 0, 0, 0, 0, 0, 1, 17]), Err(WireError::Malformed(_))));
     // An oversized structure chunk.
