@@ -8,11 +8,15 @@
 //! for the phone rows that follow in that file; each file starts with `US`, as the
 //! shared file assumes. Every failing row is reported with its file and line; an empty
 //! vector set fails.
+//!
+//! Kind `name_postal` (`normalize-name_postal.tsv`) takes `first|last|postal|country` or
+//! `full name|postal|country` as input (an empty country is the default country) and
+//! writes its U+001F separators as `\x1f` in the normalized column.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use cleanmatch::hash::to_hex;
-use cleanmatch::normalize::{Kind, Preset};
+use cleanmatch::normalize::{Kind, NormalizeError, PersonName, Preset};
 use std::path::{Path, PathBuf};
 
 /// The shared vectors live next to the repository (`../shared`), as in CI. A checkout
@@ -53,6 +57,13 @@ fn run_file(path: &Path) -> (usize, Vec<String>) {
             failures.push(format!("{what}: unknown preset"));
             continue;
         };
+        if kind == "name_postal" {
+            match name_postal(&p, input, country.as_deref()) {
+                Ok((got, digest)) => failures.extend(compare(&what, &expected.replace("\\x1f", "\u{1f}"), hex, got, digest)),
+                Err(why) => failures.push(format!("{what}: {why}")),
+            }
+            continue;
+        }
         let Some(k) = Kind::parse(kind) else {
             failures.push(format!("{what}: unknown kind"));
             continue;
@@ -74,6 +85,35 @@ fn run_file(path: &Path) -> (usize, Vec<String>) {
         failures.push(format!("{name}: no vectors"));
     }
     (rows, failures)
+}
+
+type Normalized = (Result<String, NormalizeError>, Result<[u8; 32], NormalizeError>);
+
+/// A `name_postal` input (`first|last|postal|country` or `full|postal|country`) through the
+/// preset: the normalized value and the digest.
+fn name_postal(p: &Preset, input: &str, default_country: Option<&str>) -> Result<Normalized, String> {
+    let parts: Vec<&str> = input.split('|').collect();
+    let (person, postal, country) = match parts[..] {
+        [first, last, postal, country] => (PersonName::Split { first, last }, postal, country),
+        [full, postal, country] => (PersonName::Full(full), postal, country),
+        _ => return Err(format!("expected 3 or 4 |-separated parts, found {}", parts.len())),
+    };
+    let country = if country.is_empty() { default_country } else { Some(country) };
+    Ok((p.normalize_name_postal(person, postal, country), p.digest_name_postal(person, postal, country)))
+}
+
+/// Failures of one row whose result was computed.
+fn compare(what: &str, expected: &str, hex: &str, got: Result<String, NormalizeError>, digest: Result<[u8; 32], NormalizeError>) -> Option<String> {
+    match (expected, got, digest) {
+        ("error", Ok(n), _) => Some(format!("{what}: expected an error, got {n:?}")),
+        ("error", Err(_), Err(_)) => None,
+        ("error", Err(_), Ok(_)) => Some(format!("{what}: normalizing refused it but the digest did not")),
+        (want, Err(e), _) => Some(format!("{what}: expected {want:?}, got error {e}")),
+        (want, Ok(n), _) if n != want => Some(format!("{what}: expected {want:?}, got {n:?}")),
+        (_, Ok(_), Ok(d)) if to_hex(&d) == hex => None,
+        (_, Ok(_), Ok(d)) => Some(format!("{what}: digest {} != {hex}", to_hex(&d))),
+        (_, Ok(_), Err(e)) => Some(format!("{what}: digest failed: {e}")),
+    }
 }
 
 fn own_files() -> Vec<PathBuf> {
@@ -116,6 +156,7 @@ fn own_vectors() {
             kind.as_str()
         );
     }
+    assert!(files.iter().any(|f| f.ends_with("normalize-name_postal.tsv")), "no tests/vectors/normalize-name_postal.tsv");
     check(&files);
 }
 
@@ -129,4 +170,19 @@ fn runner_refuses_an_empty_file() {
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(rows, 0);
     assert_eq!(failures.len(), 1, "{failures:?}");
+}
+
+#[test]
+fn runner_reports_a_wrong_name_postal_row() {
+    let dir = std::env::temp_dir().join(format!("cleanmatch-np-vectors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("normalize-wrong.tsv");
+    let rows = "uid2\tname_postal\tAnn|Lee|94043|\tann lee\\x1f94043\\x1fUS\t00\tright value, wrong digest\n\
+                uid2\tname_postal\tAnn|Lee|94043|\tlee ann\\x1f94043\\x1fUS\t\twrong value\n\
+                uid2\tname_postal\tAnn Lee|94043|US\terror\t\tnot an error\n\
+                uid2\tname_postal\tAnn|94043\terror\t\ttwo parts\n";
+    std::fs::write(&path, rows).unwrap();
+    let (n, failures) = run_file(&path);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!((n, failures.len()), (4, 4), "{failures:?}");
 }

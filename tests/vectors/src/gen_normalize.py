@@ -224,3 +224,50 @@ if noncanon:
 # The digest of a normalized email and of its pre-hashed form are the same bytes.
 write("sha256", ["Pre-hashed values: 64 hex or 44 padded base64 characters, normalized to lowercase hex.",
                  "Its digest is the decoded value, so it matches the plain identifier it is a hash of."], sha)
+
+# name_postal: first + last name (or a full name), postal code and country as one value,
+# the parts joined by U+001F (written \x1f in the normalized column). The input column
+# holds first|last|postal|country, or full name|postal|country; an empty country takes the
+# file's default country.
+US = "\\x1f"
+def np_digest(norm):
+    return hashlib.sha256(norm.replace(US, "\x1f").encode()).hexdigest()
+
+np = []
+for p in ALL:
+    zip_case = str.upper if p == "google" else str.lower
+    np += [
+        (p, "Ann|Lee|94043|", f"ann lee{US}94043{US}US", "first and last name, ZIP, the default country"),
+        (p, " ANN | LEE |94043-1351|us", f"ann lee{US}94043{US}US", "case, spaces, ZIP+4 cut to 5 digits, country upper case"),
+        (p, "Ann Lee|94043 1351|US", f"ann lee{US}94043{US}US", "a full name gives the same value as the two columns"),
+        (p, "Lee, Ann|94043|US", f"ann lee{US}94043{US}US", "\"Last, First\" is read as First Last"),
+        (p, "Ann|Lee|SW1A 1AA|GB", f"ann lee{US}{zip_case('sw1a1aa')}{US}GB", "UK postcode: space removed, case per preset"),
+        (p, "Ann  Marie|van der Berg|sw1a1aa|gb", f"ann marie van der berg{US}{zip_case('sw1a1aa')}{US}GB", "middle names and particles kept, spaces collapsed"),
+        (p, "Jose\u0301|Mu\u0308ller|10115|DE", f"jos\u00e9 m\u00fcller{US}10115{US}DE", "decomposed accents written composed (NFC)"),
+        (p, "Ann||94043|US", E, "no last name"),
+        (p, "|Lee|94043|US", E, "no first name"),
+        (p, "Cher|94043|US", E, "a full name of one word"),
+        (p, "Ann|Lee||US", E, "no postal code"),
+        (p, "Ann|Lee|9#043|US", E, "postal code with a symbol"),
+        (p, "Ann|Lee|94043|XX", E, "unknown country"),
+        (p, "Ann|Lee|94043|USA", E, "alpha-3 is not alpha-2"),
+        (p, "|||", E, "all blank"),
+    ]
+np += [
+    ("meta", "Mary-Jane|O'Brien|SW1A-1AA|gb", f"maryjane obrien{US}sw1a1aa{US}GB", "meta removes punctuation from names"),
+    ("plain", "Mary-Jane|O'Brien|SW1A-1AA|gb", f"mary-jane o'brien{US}sw1a1aa{US}GB", "plain keeps it"),
+    "# @default-country none",
+    ("uid2", "Ann|Lee|94043|", E, "no country in the row and no default country"),
+    ("uid2", "Ann|Lee|94043|US", f"ann lee{US}94043{US}US", "the row's country needs no default"),
+]
+with open("normalize-name_postal.tsv", "w") as f:
+    f.write(HEADER)
+    for line in ["name_postal: name \\x1f postal \\x1f country (U+001F between the parts; docs/normalization.md).",
+                 "input: first|last|postal|country or full name|postal|country; an empty country is the default country."]:
+        f.write(f"# {line}\n")
+    for c in np:
+        if isinstance(c, str):
+            f.write(f"{c}\n")
+            continue
+        preset, raw, norm, comment = c
+        f.write(f"{preset}\tname_postal\t{raw}\t{norm}\t{'' if norm == E else np_digest(norm)}\t{comment}\n")
