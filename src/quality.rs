@@ -12,7 +12,7 @@
 use crate::ingest::record::{CellNote, Digester, Extracted, KeyStatus, MatchKey, Record, RecordExtractor};
 use crate::ingest::roles::{ColumnGuess, ColumnRole};
 use crate::ingest::suppression::{is_truthy, opt_out_column, Suppression};
-use crate::ingest::{FileFormat, IngestError, ReadStats, Row, Sniff};
+use crate::ingest::{FileFormat, IngestError, KeyPlan, ReadStats, Row, Sniff};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -53,6 +53,9 @@ pub struct QualityReport {
     pub sheets: Vec<String>,
     /// Each column's name, role and confidence.
     pub columns: Vec<ColumnReport>,
+    /// The match keys the columns form, in wire order (names and a postal code form
+    /// `name_postal` only together with a country; see [`KeyPlan`]).
+    pub keys: Vec<MatchKey>,
     /// Per match key, for every identifier cell of every non-blank row.
     pub by_key: BTreeMap<MatchKey, KeyStats>,
     /// Rows whose set of identifiers repeats an earlier row's.
@@ -86,6 +89,11 @@ pub struct ColumnReport {
     pub confidence: f32,
     /// Why the column was or was not taken as an identifier.
     pub evidence: String,
+    /// For a column whose role feeds a key or the country: what it is used for
+    /// (`the email key`, `Postal code: used only together with first name, last name and
+    /// country as the name + postal key`, `no key: names without a postal code`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_use: Option<String>,
 }
 
 /// Counts for one match key.
@@ -225,6 +233,7 @@ pub struct Inspector<D> {
     names: Vec<String>,
     report: QualityReport,
     default_country: Option<String>,
+    name_postal_missing: Option<&'static str>,
     seen_keys: BTreeMap<MatchKey, Seen>,
     seen_records: Seen,
     groups: HashMap<String, u64>,
@@ -237,7 +246,8 @@ impl<D: Digester> Inspector<D> {
     /// value are suppressed, as are rows sharing a key with `suppression`.
     ///
     /// # Errors
-    /// [`IngestError::NoIdentifierColumn`] if no column yields a match key.
+    /// [`IngestError::NoIdentifierColumn`] if no column feeds a match key,
+    /// [`IngestError::NoUsableKey`] if only names or a postal code do (see [`KeyPlan`]).
     pub fn new(
         sniff: &Sniff,
         columns: &[ColumnGuess],
@@ -248,6 +258,8 @@ impl<D: Digester> Inspector<D> {
     ) -> Result<Inspector<D>, IngestError> {
         let roles: Vec<ColumnRole> = columns.iter().map(|c| c.role).collect();
         let extractor = RecordExtractor::new(&roles, digester, default_country, group_column)?;
+        let plan = KeyPlan::new(&roles, default_country.is_some());
+        let key_use = |i: usize| plan.columns.iter().find(|u| u.column == i).map(|u| u.note.clone());
         let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
         let opt_out = if sniff.has_header { opt_out_column(&sniff.headers) } else { None };
         let encoding = sniff.encoding.map(|e| e.encoding.as_str());
@@ -265,13 +277,16 @@ impl<D: Digester> Inspector<D> {
             sheets: sniff.sheets.clone(),
             columns: columns
                 .iter()
-                .map(|c| ColumnReport {
+                .enumerate()
+                .map(|(i, c)| ColumnReport {
                     name: c.name.clone(),
                     role: c.role,
                     confidence: c.confidence,
                     evidence: c.evidence.clone(),
+                    key_use: key_use(i),
                 })
                 .collect(),
+            keys: plan.keys.clone(),
             by_key: BTreeMap::new(),
             duplicate_records: 0,
             group: group_column.map(|c| GroupReport {
@@ -295,6 +310,7 @@ impl<D: Digester> Inspector<D> {
             names,
             report,
             default_country: default_country.map(str::to_ascii_uppercase),
+            name_postal_missing: plan.name_postal_missing,
             seen_keys: BTreeMap::new(),
             seen_records: Seen::default(),
             groups: HashMap::new(),
@@ -402,6 +418,11 @@ impl<D: Digester> Inspector<D> {
             g.values = values.into_iter().take(TOP_GROUPS).map(|(value, count)| GroupCount { value, count }).collect();
         }
         self.report.warnings = warnings(&self.report, stats, self.default_country.as_deref());
+        if let Some(why) = self.name_postal_missing {
+            self.report.warnings.push(format!(
+                "no name + postal key: {why}; a name or a postal code alone is not a key, so those columns are not matched"
+            ));
+        }
         self.report
     }
 }

@@ -47,8 +47,10 @@ fn decimal_phones_are_their_integer_digits() {
 #[test]
 fn scientific_notation_is_refused_with_its_reason() {
     for cell in ["4.477E+11", "4,477009E+11", "4.4770090012e11", "1E10", "-4.47E+11"] {
-        let ex = extractor(&[ColumnRole::Phone, ColumnRole::Postal], "GB");
-        let e = ex.extract(&[cell.to_owned(), cell.to_owned()]);
+        let roles = [ColumnRole::Phone, ColumnRole::FirstName, ColumnRole::LastName, ColumnRole::Postal];
+        let ex = extractor(&roles, "GB");
+        let e = ex.extract(&[cell.to_owned(), "Ann".to_owned(), "Lee".to_owned(), cell.to_owned()]);
+        assert_eq!(e.checks.len(), 2, "the phone and the name + postal value");
         assert!(e.record.keys.is_empty(), "{cell}");
         for c in &e.checks {
             match &c.status {
@@ -65,18 +67,18 @@ fn scientific_notation_is_refused_with_its_reason() {
 /// The whole loop through the quality report: counts and warnings.
 #[test]
 fn report_counts_rewritten_numbers_and_short_us_zips() {
-    let csv = "email,phone,zip,country\n\
-        a@example.com,+447700900123.0,2100,US\n\
-        b@example.com,4.477E+11,02100,US\n\
-        c@example.com,+447700900456,1010,AT\n\
-        d@example.com,+447700900789.0,2139.0,US\n\
-        e@example.com,,94016,US\n";
+    let csv = "email,first_name,last_name,phone,zip,country\n\
+        a@example.com,Ann,Lee,+447700900123.0,2100,US\n\
+        b@example.com,Bo,Ek,4.477E+11,02100,US\n\
+        c@example.com,Cy,Orr,+447700900456,1010,AT\n\
+        d@example.com,Di,Poe,+447700900789.0,2139.0,US\n\
+        e@example.com,Ed,Roe,,94016,US\n";
     let mut loader = Loader::new(Preset::named("uid2").unwrap(), LoadOptions::default(), None);
     loader.push(csv.as_bytes()).unwrap();
     let r = loader.finish().unwrap().report;
     let phone = &r.by_key[&MatchKey::Phone];
     assert_eq!((phone.valid, phone.invalid, phone.decimal_integer, phone.scientific), (3, 1, 2, 1));
-    let postal = &r.by_key[&MatchKey::Postal];
+    let postal = &r.by_key[&MatchKey::NamePostal];
     // 2100 (US), 2139.0 → 2139 (US): short (the note that matters more); 1010 is
     // Austria's, 02100 and 94016 are whole.
     assert_eq!((postal.short_us_zip, postal.decimal_integer, postal.valid), (2, 0, 5));

@@ -37,7 +37,12 @@ fn reports_the_required_fields() {
     assert_eq!(columns[0]["name"], "email");
     assert_eq!(columns[0]["role"], "email");
     assert!(columns[0]["confidence"].as_f64().unwrap_or(0.0) > 0.9);
-    for kind in ["email", "phone", "name"] {
+    // Names without a postal code are no key, and the report says why.
+    assert_eq!(r["keys"], serde_json::json!(["email", "phone"]));
+    assert_eq!(columns[2]["key_use"], "no key: names without a postal code");
+    assert_eq!(columns[0]["key_use"], "the email key");
+    assert!(r["by_key"].get("name_postal").is_none());
+    for kind in ["email", "phone"] {
         for field in ["valid", "invalid", "empty", "duplicate"] {
             assert!(r["by_key"][kind][field].is_u64(), "by_key.{kind}.{field}");
         }
@@ -133,8 +138,11 @@ fn header_row_and_evidence() {
     let evidence = |i: usize| columns[i]["evidence"].as_str().unwrap_or_default().to_owned();
     assert!(evidence(0).contains("header \u{201c}Email\u{201d} is a known email column name"), "{}", evidence(0));
     assert!(evidence(4).contains("not an identifier"), "{}", evidence(4));
-    assert_eq!(r["by_key"]["postal"]["valid"], 5, "02100, 02100-1234, 94016, 94016-0001, 02139 as Excel shows them");
-    assert!(r["by_key"]["postal"].get("short_us_zip").is_none(), "zero-padded formats keep the leading zero");
+    // Zip codes without names form no key, and the report says so.
+    assert_eq!(r["keys"], serde_json::json!(["email", "phone"]));
+    assert!(r["by_key"].get("name_postal").is_none());
+    assert_eq!(columns[2]["key_use"], "no key: a postal code without first and last names");
+    assert!(r["warnings"].to_string().contains("a name or a postal code alone is not a key"), "{}", r["warnings"]);
     // The summary on stderr says why each column was or was not taken.
     let out = inspect(&[p, "--default-country", "GB"]);
     let stderr = String::from_utf8_lossy(&out.stderr);

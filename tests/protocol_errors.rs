@@ -79,10 +79,10 @@ fn out_of_order_and_undeclared_data_is_refused() {
 #[test]
 fn headers_outside_the_agreement_are_refused() {
     let (_, mut b) = parties(Mode::Aggregate);
-    let base = SetHeader { manifest_hash: [0; 32], records: 50, key_counts: [50, 0, 0, 0, 0], groups: vec![("all".into(), 50)] };
+    let base = SetHeader { manifest_hash: [0; 32], records: 50, key_counts: [50, 0, 0, 0], groups: vec![("all".into(), 50)] };
     assert!(protocol_error(b.handle(Message::SetHeader(base.clone()))).contains("another manifest"));
     let good_hash = manifest(Mode::Aggregate, &["email"], 2).hash();
-    let phone = SetHeader { manifest_hash: good_hash, key_counts: [50, 50, 0, 0, 0], ..base.clone() };
+    let phone = SetHeader { manifest_hash: good_hash, key_counts: [50, 50, 0, 0], ..base.clone() };
     assert!(protocol_error(b.handle(Message::SetHeader(phone))).contains("outside the agreement"));
     let mut small = manifest(Mode::Aggregate, &["email"], 2);
     small.max_records = 10;

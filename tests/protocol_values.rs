@@ -137,7 +137,7 @@ fn the_size_limit_counts_values_of_each_key() {
     assert_eq!(err.code(), "set-too-large");
     // The partner's header is checked too: 60 email values among 30 records are refused.
     let mut a = Party::new(Side::Host, m.clone(), Secret::random().unwrap(), own_set(&guest, &m.keys)).unwrap();
-    let header = SetHeader { manifest_hash: m.hash(), records: 30, key_counts: [60, 0, 0, 0, 0], groups: vec![("all".into(), 30)] };
+    let header = SetHeader { manifest_hash: m.hash(), records: 30, key_counts: [60, 0, 0, 0], groups: vec![("all".into(), 30)] };
     let err = a.handle(Message::SetHeader(header)).err().unwrap();
     assert!(matches!(err, PartyError::TooManyValues { whose: Whose::Partner, values: 60, max: 40, .. }), "{err:?}");
 }

@@ -88,7 +88,12 @@ fn summary(r: &QualityReport) -> String {
     s.push_str("  columns:\n");
     for c in &r.columns {
         s.push_str(&format!("    {} = {} ({:.2}): {}\n", c.name, c.role.as_str(), c.confidence, c.evidence));
+        if let Some(used) = &c.key_use {
+            s.push_str(&format!("      {used}\n"));
+        }
     }
+    let keys: Vec<&str> = r.keys.iter().map(|k| k.as_str()).collect();
+    s.push_str(&format!("  keys: {}\n", if keys.is_empty() { "none".to_owned() } else { keys.join(", ") }));
     for (kind, k) in &r.by_key {
         s.push_str(&format!(
             "  {kind}: {} valid, {} invalid, {} empty, {} duplicate\n",
