@@ -103,7 +103,13 @@ fn name_postal(p: &Preset, input: &str, default_country: Option<&str>) -> Result
 }
 
 /// Failures of one row whose result was computed.
-fn compare(what: &str, expected: &str, hex: &str, got: Result<String, NormalizeError>, digest: Result<[u8; 32], NormalizeError>) -> Option<String> {
+fn compare(
+    what: &str,
+    expected: &str,
+    hex: &str,
+    got: Result<String, NormalizeError>,
+    digest: Result<[u8; 32], NormalizeError>,
+) -> Option<String> {
     match (expected, got, digest) {
         ("error", Ok(n), _) => Some(format!("{what}: expected an error, got {n:?}")),
         ("error", Err(_), Err(_)) => None,

@@ -2,6 +2,7 @@
 //! matched rows back out, through the core's [`crate::loader`].
 
 use crate::export::AudienceFormat;
+use crate::ingest::IngestError;
 use crate::loader::{LoadOptions, Loaded, Loader, RowPicker, SuppressionLoader};
 use crate::normalize::Preset;
 use crate::psi::OwnSet;
@@ -21,8 +22,14 @@ pub struct LoadedFile {
     options: LoadOptions,
 }
 
+/// A file's error as the command line prints it: the file, the message and the stable
+/// code in brackets (the same code the page and the npm API report).
+fn file_error(path: &Path, e: &IngestError) -> String {
+    format!("{}: {e} [{}]", path.display(), e.code())
+}
+
 /// Streams `path` into `push` in 1 MiB reads.
-fn stream<E: core::fmt::Display>(path: &Path, mut push: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), String> {
+fn stream(path: &Path, mut push: impl FnMut(&[u8]) -> Result<(), IngestError>) -> Result<(), String> {
     let mut file = File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -32,7 +39,7 @@ fn stream<E: core::fmt::Display>(path: &Path, mut push: impl FnMut(&[u8]) -> Res
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
         };
-        push(&buf[..n]).map_err(|e| format!("{}: {e}", path.display()))?;
+        push(&buf[..n]).map_err(|e| file_error(path, &e))?;
     }
 }
 
@@ -47,7 +54,7 @@ pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
         Some(path) => {
             let mut l = SuppressionLoader::new(preset.clone(), options.default_country.clone());
             stream(path, |c| l.push(c))?;
-            Some(l.finish().map_err(|e| format!("{}: {e}", path.display()))?)
+            Some(l.finish().map_err(|e| file_error(path, &e))?)
         }
         None => None,
     };
@@ -56,7 +63,7 @@ pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
         loader = loader.report_only();
     }
     stream(file, |c| loader.push(c))?;
-    loader.finish().map_err(|e| format!("{}: {e}", file.display()))
+    loader.finish().map_err(|e| file_error(file, &e))
 }
 
 /// Reads the whole file into records for a match.

@@ -168,7 +168,11 @@ mod tests {
             (&[FullName], true, Some("names without a postal code")),
             (&[FirstName, Postal], true, Some("a first name without a last name")),
             (&[LastName, Postal, Country], true, Some("a last name without a first name")),
-            (&[FirstName, LastName, Postal], false, Some("names and postal codes without a country (add a country column or choose a default country)")),
+            (
+                &[FirstName, LastName, Postal],
+                false,
+                Some("names and postal codes without a country (add a country column or choose a default country)"),
+            ),
             (&[Attribute], true, None),
         ];
         for (roles, dc, why) in cases {

@@ -207,11 +207,8 @@ impl<D: Digester> RecordExtractor<D> {
         let (first, last, full) = (cell(np.first), cell(np.last), cell(np.full));
         let split = np.first.is_some() && np.last.is_some();
         let use_full = np.full.is_some() && !full.is_empty() && !(split && !first.is_empty() && !last.is_empty());
-        let (person, name_column) = if use_full || !split {
-            (PersonName::Full(full), np.full)
-        } else {
-            (PersonName::Split { first, last }, np.first)
-        };
+        let (person, name_column) =
+            if use_full || !split { (PersonName::Full(full), np.full) } else { (PersonName::Split { first, last }, np.first) };
         let Some((raw_postal, mut note)) = as_written(cell(Some(np.postal))) else {
             return scientific(MatchKey::NamePostal, np.postal);
         };
@@ -344,13 +341,16 @@ pub(crate) mod tests {
         let ex = RecordExtractor::new(&[Email, FullName, Postal, Country], Toy, None, None)?;
         let e = ex.extract(&row(&["a@x.com", "Ann Lee", "", "US"]));
         assert_eq!(e.record.keys.len(), 1, "only the email");
-        assert_eq!(e.checks[1], KeyCheck {
-            key: MatchKey::NamePostal,
-            column: 2,
-            status: KeyStatus::Invalid(NormalizeError::Invalid("no postal code")),
-            assumed_country: false,
-            note: None
-        });
+        assert_eq!(
+            e.checks[1],
+            KeyCheck {
+                key: MatchKey::NamePostal,
+                column: 2,
+                status: KeyStatus::Invalid(NormalizeError::Invalid("no postal code")),
+                assumed_country: false,
+                note: None
+            }
+        );
         let e = ex.extract(&row(&["", "Ann Lee", "94043", ""]));
         assert_eq!(e.checks[1].status, KeyStatus::Invalid(NormalizeError::NoCountryCode), "no row country, no default");
         assert_eq!(e.checks[1].column, 1);

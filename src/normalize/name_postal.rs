@@ -125,8 +125,14 @@ mod tests {
         let both = PersonName::Split { first: "Ann", last: "Lee" };
         assert_eq!(np("uid2", PersonName::Split { first: "", last: " " }, " ", Some("US")), Err(NormalizeError::Empty));
         assert_eq!(np("uid2", both, "", Some("US")), Err(NormalizeError::Invalid("no postal code")));
-        assert_eq!(np("uid2", PersonName::Split { first: "Ann", last: "" }, "94043", Some("US")), Err(NormalizeError::Invalid("no last name")));
-        assert_eq!(np("uid2", PersonName::Split { first: "", last: "Lee" }, "94043", Some("US")), Err(NormalizeError::Invalid("no first name")));
+        assert_eq!(
+            np("uid2", PersonName::Split { first: "Ann", last: "" }, "94043", Some("US")),
+            Err(NormalizeError::Invalid("no last name"))
+        );
+        assert_eq!(
+            np("uid2", PersonName::Split { first: "", last: "Lee" }, "94043", Some("US")),
+            Err(NormalizeError::Invalid("no first name"))
+        );
         assert!(matches!(np("uid2", PersonName::Full("Cher"), "94043", Some("US")), Err(NormalizeError::Invalid(_))));
         assert!(matches!(np("uid2", PersonName::Full(", Lee"), "94043", Some("US")), Err(NormalizeError::Invalid(_))));
         assert_eq!(np("uid2", both, "94043", None), Err(NormalizeError::NoCountryCode));
