@@ -66,7 +66,9 @@ export interface RunProgress {
   returned: number;
 }
 
-export type MatchKey = 'email' | 'phone' | 'name' | 'postal' | 'maid';
+/** What records are matched on. `name_postal` is first name + last name + postal code +
+ *  country as one value: a name or a postal code alone is never a key. */
+export type MatchKey = 'email' | 'phone' | 'name_postal' | 'maid';
 export type Preset = 'uid2' | 'google' | 'meta' | 'pair' | 'plain';
 export type Mode = 'aggregate' | 'audience';
 /** What a column holds; `ignore` keeps it out of matching (it may still be a breakdown). */
@@ -211,7 +213,11 @@ export interface QualityReport {
   rows: number;
   records: number;
   format: string;
-  columns: { name: string; role: string }[];
+  /** Each column; `key_use` (for columns that feed a key or the country) says what it is
+   *  used for, e.g. `no key: names without a postal code`. */
+  columns: { name: string; role: string; confidence: number; evidence: string; key_use?: string }[];
+  /** The keys the columns form, in wire order. */
+  keys: MatchKey[];
   /** Per match key: valid, invalid, empty and duplicate values, phones with an assumed country. */
   by_key: Partial<Record<MatchKey, { valid: number; invalid: number; empty: number; duplicate: number; assumed_country: number }>>;
   [field: string]: unknown;

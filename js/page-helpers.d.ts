@@ -24,7 +24,8 @@ export interface FileSniff {
   columns: { name: string; role: ColumnRole; confidence: number; evidence: string }[];
   sheets: string[];
   sheet: string | null;
-  /** Set when the guessed roles cannot be read as they are (`no-identifier-column`). */
+  /** Set when the guessed roles cannot be read as they are (`no-identifier-column`, or
+   *  `no-usable-key` for names or postal codes alone), as `keyPlan` says. */
   error: CleanmatchError | null;
 }
 
@@ -32,7 +33,7 @@ export interface FileSniff {
  * Reads the start of a file (a workbook whole) and returns what the core detected;
  * `headerRow` chooses the header's row number (0: no header; default: detected). Rejects with `empty-file`, `binary-file`, `spreadsheet` or `file-limit`.
  */
-export declare function sniffFile(file: Blob, options?: { wasmUrl?: string | URL; headerRow?: number }): Promise<FileSniff>;
+export declare function sniffFile(file: Blob, options?: { wasmUrl?: string | URL; headerRow?: number; defaultCountry?: string }): Promise<FileSniff>;
 
 /**
  * Reads the whole file locally and returns the quality report, keeping nothing: a check
@@ -48,6 +49,20 @@ export declare function inspectFile(file: Blob, options?: FileOptions & {
 export declare function kindOfRole(role: ColumnRole): 'email' | 'phone' | 'name' | 'postal' | 'maid' | 'sha256' | null;
 /** Which match key a column role feeds (from the core); call once the core is loaded. */
 export declare function keyOfRole(role: ColumnRole): MatchKey | null;
+
+/** Which keys a layout forms (from the core): names and a postal code form `name_postal`
+ *  only together and with a country (a country column or `defaultCountry`). */
+export interface KeyPlan {
+  keys: MatchKey[];
+  /** Columns that feed a key or the country; `key` null when the column forms none. */
+  columns: { column: number; role: ColumnRole; key: MatchKey | null; note: string }[];
+  /** Why `name_postal` is not formed although some of its columns are there. */
+  name_postal_missing: string | null;
+  /** What reading the file would refuse: `no-usable-key` or `no-identifier-column`. */
+  error: CleanmatchError | null;
+}
+/** The key plan of column roles (one per column); call once the core is loaded. */
+export declare function keyPlan(roles: ColumnRole[], defaultCountry?: string): KeyPlan;
 
 /** One value as the preset normalizes it (for a local before/after example). */
 export declare function normalizeExample(preset: Preset, kind: string, raw: string, defaultCountry?: string):

@@ -25,11 +25,11 @@ const SNIFF_LIMIT = 1 << 20;
  * delimiter, has_header, header_row, skipped: [{number, fields}], headers, preview:
  * [{number, fields}], columns: [{name, role, confidence, evidence}], sheets, sheet }`
  * (`headerRow` chooses the header's row number, 0 for none; default detected), plus `error` (a CleanmatchError) when the guessed
- * roles cannot be read as they are (e.g. `no-identifier-column`; the user may fix the
- * roles). Rejects for files that cannot be read at all (`empty-file`, `binary-file`,
+ * roles cannot be read as they are (`no-identifier-column`, or `no-usable-key` for names or
+ * postal codes alone, as `keyPlan` with `defaultCountry`; the user may fix the roles). Rejects for files that cannot be read at all (`empty-file`, `binary-file`,
  * `spreadsheet`, `file-limit`). A workbook is read whole (its directory is at its end).
  */
-export async function sniffFile(file, { wasmUrl, headerRow } = {}) {
+export async function sniffFile(file, { wasmUrl, headerRow, defaultCountry } = {}) {
   await loadCore(wasmUrl);
   const sniffer = new core.FileSniffer(headerRow ?? undefined);
   try {
@@ -47,9 +47,7 @@ export async function sniffFile(file, { wasmUrl, headerRow } = {}) {
     sniff ??= sniffer.finish();
     if (!sniff) throw new CleanmatchError('empty-file', 'the file holds no rows');
     const out = JSON.parse(sniff);
-    out.error = out.columns.some((c) => roleInfo(c.role)?.identifier)
-      ? null
-      : new CleanmatchError('no-identifier-column', 'no column holds emails, phone numbers, names, postal codes or ad ids');
+    out.error = keyPlan(out.columns.map((c) => c.role), defaultCountry).error;
     return out;
   } catch (err) {
     throw coded(err);
@@ -121,6 +119,20 @@ export function kindOfRole(role) {
 /** Which match key a column role feeds (`null` for none); from the core, as `kindOfRole`. */
 export function keyOfRole(role) {
   return roleInfo(role)?.key ?? null;
+}
+
+/**
+ * Which keys a file with these column roles (one per column) forms, from the core:
+ * `{ keys, columns: [{ column, role, key, note }], name_postal_missing, error }`. Names and
+ * a postal code form the one `name_postal` key only together (with a country: a country
+ * column or `defaultCountry`); `note` says so per column, and `error` (a CleanmatchError,
+ * `no-usable-key` or `no-identifier-column`, or null) is what reading the file would
+ * refuse. Call after the core is loaded.
+ */
+export function keyPlan(roles, defaultCountry) {
+  const plan = JSON.parse(core.keyPlan(JSON.stringify(roles), Boolean(defaultCountry)));
+  plan.error = plan.error ? new CleanmatchError(plan.error.code, plan.error.message) : null;
+  return plan;
 }
 
 /**

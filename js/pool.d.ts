@@ -41,7 +41,7 @@ export declare class WorkerPool {
   setSecret(secret: Uint8Array): void;
   /**
    * Maps n SHA-256 digests (n×32 bytes) to ristretto255 under match key `key`
-   * (`email`, `phone`, `name`, `postal`, `maid`) and blinds them: n×32 bytes out.
+   * (`email`, `phone`, `name_postal`, `maid`) and blinds them: n×32 bytes out.
    */
   blind(key: string, digests: Uint8Array, options?: OperationOptions): Promise<Uint8Array>;
   /** Multiplies n partner points (n×32 bytes) by the secret: n×12 bytes out. */

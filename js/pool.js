@@ -161,7 +161,7 @@ export class WorkerPool {
 
   /**
    * Hashes n 32-byte digests to ristretto255 under match key `key` and blinds them.
-   * @param {string} key match key: email, phone, name, postal or maid
+   * @param {string} key match key: email, phone, name_postal or maid
    * @param {Uint8Array} digests n×32 bytes
    * @param {{onProgress?: (p: Progress) => void, signal?: AbortSignal}} [options]
    * @returns {Promise<Uint8Array>} n×32 compressed points, in input order

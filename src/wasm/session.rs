@@ -4,6 +4,7 @@
 //! driver parses; bulk data as `Uint8Array`.
 
 use super::error::{CoreError, JsResult};
+use crate::ingest::{ColumnRole, IngestError, KeyPlan};
 use crate::manifest::{LocalRules, Proposal};
 use crate::psi::{KeyMask, MatchKey, Op, OwnSet, PsiError, DIGEST_LEN};
 use crate::seal::Invite;
@@ -138,6 +139,28 @@ pub fn column_roles() -> String {
         })
         .collect();
     serde_json::Value::Array(roles).to_string()
+}
+
+/// Which match keys a file with these column roles forms, as JSON `{keys, columns:
+/// [{column, role, key, note}], name_postal_missing, error}`: `roles` is a JSON array of
+/// role names, one per column; `default_country` whether a default country is set (names
+/// and a postal code form `name_postal` only with a country). `error` is `null` or
+/// `{code, message}` (`no-usable-key` for names or postal codes alone,
+/// `no-identifier-column`), the error reading the file would give.
+///
+/// Errors: `unknown-role` for a role name the core does not know.
+#[wasm_bindgen(js_name = keyPlan)]
+pub fn key_plan(roles: &str, default_country: bool) -> JsResult<String> {
+    let names: Vec<String> = serde_json::from_str(roles).map_err(|_| IngestError::UnknownRole { role: roles.chars().take(40).collect() })?;
+    let roles = names
+        .iter()
+        .map(|n| ColumnRole::parse(n).ok_or_else(|| IngestError::UnknownRole { role: n.clone() }))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = KeyPlan::new(&roles, default_country);
+    let error = plan.check().err().map(|e| serde_json::json!({ "code": e.code(), "message": e.to_string() }));
+    let mut json = serde_json::to_value(&plan).unwrap_or_default();
+    json["error"] = error.unwrap_or_default();
+    Ok(json.to_string())
 }
 
 /// One side of a collaboration.

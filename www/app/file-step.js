@@ -2,10 +2,10 @@
 // delimiter, the first rows, guessed column roles you can change), the normalization
 // preset with one of your own values before and after, and the local quality report.
 // Nothing here is sent anywhere.
-import { keyOfRole, kindOfRole, normalizeExample, sniffFile } from '../pkg/page-helpers.js';
+import { keyOfRole, keyPlan, kindOfRole, normalizeExample, sniffFile } from '../pkg/page-helpers.js';
 import { $, bytes, count, duration, fill, h } from './dom.js';
 import { hideError, showError } from './errors.js';
-import { PRESETS, ROLES, TEMPLATES } from './presets.js';
+import { KEY_LABELS, PRESETS, ROLES, TEMPLATES } from './presets.js';
 
 const section = () => document.querySelector('section[data-step="file"]');
 
@@ -66,7 +66,7 @@ export function initFileStep(ctx) {
     const file = state.file;
     fill($('read-status', sec), `Looking at ${file.name}…`);
     try {
-      state.sniff = await sniffFile(file, { headerRow: state.headerRow });
+      state.sniff = await sniffFile(file, { headerRow: state.headerRow, defaultCountry: defaultCountry() });
     } catch (err) {
       fill($('read-status', sec), '');
       showError(err, [{ label: 'Choose another file', run: () => { reset(); input.focus(); } }]);
@@ -91,6 +91,7 @@ export function initFileStep(ctx) {
       ` · ${sn.has_header ? (sn.header_row > 1 ? `header in row ${sn.header_row}` : 'first row is a header') : 'no header row'}`);
     renderHeaderChoice();
     renderPreview();
+    renderKeyPlan();
     renderGroupChoices();
     renderExample();
     $('file-details', sec).hidden = false;
@@ -133,6 +134,22 @@ export function initFileStep(ctx) {
       h('thead', {}, head), h('tbody', {}, rows));
   }
 
+  const defaultCountry = () => $('#country', sec).value.trim().toUpperCase() || undefined;
+
+  // Which keys the columns form, and why a column is not one (names or a postal code
+  // alone are no key): the core's key plan, in words.
+  function renderKeyPlan() {
+    if (!state.sniff) return null;
+    const plan = keyPlan(state.roles, defaultCountry());
+    const header = state.sniff.headers;
+    fill($('key-plan', sec),
+      h('p', {}, plan.keys.length ? 'Matched on: ' : 'No key: this file cannot be matched as it is.',
+        h('strong', { 'data-testid': 'key-list' }, plan.keys.map((k) => KEY_LABELS[k] ?? k).join(', '))),
+      plan.columns.length ? h('ul', { class: 'hint' }, plan.columns.map((c) => h('li', { 'data-testid': `key-use-${c.column}` },
+        `“${header[c.column] ?? `column ${c.column + 1}`}”: ${c.note}`))) : null);
+    return plan;
+  }
+
   function roleSelect(i, name) {
     const id = `role-${i}`;
     const sel = h('select', { id, 'aria-label': `Role of column ${name}`, 'data-testid': `role-${i}` },
@@ -142,6 +159,7 @@ export function initFileStep(ctx) {
       state.quality = null;
       $('quality', sec).hidden = true;
       renderPreview();
+      renderKeyPlan();
       renderGroupChoices();
       renderExample();
       document.getElementById(id)?.focus();
@@ -216,7 +234,7 @@ export function initFileStep(ctx) {
     state.roles.forEach((r, i) => { if (r !== state.sniff.columns[i].role) columns[String(i + 1)] = r; });
     const opts = {
       columns: Object.keys(columns).length ? columns : undefined,
-      defaultCountry: $('#country', sec).value.trim().toUpperCase() || undefined,
+      defaultCountry: defaultCountry(),
       preset: presetSel.value,
       headerRow: state.headerRow,
     };
@@ -229,8 +247,9 @@ export function initFileStep(ctx) {
   async function check() {
     hideError();
     if (!state.file || state.reading) return;
-    if (!state.roles.some((r) => keyOfRole(r))) {
-      showError({ code: 'no-identifier-column' }, [{ label: 'Set the column roles', run: () => $('.preview select', sec)?.focus() }]);
+    const plan = renderKeyPlan();
+    if (plan?.error) {
+      showError(plan.error, [{ label: 'Set the column roles', run: () => $('.preview select', sec)?.focus() }]);
       return;
     }
     if (wantsGroup && ctx.side === 'host' && !$('#group-column', sec).value) {
@@ -272,6 +291,7 @@ export function initFileStep(ctx) {
     fill(body,
       h('p', { class: 'big' }, h('strong', { 'data-testid': 'quality-records' }, count(q.records)), ` usable records from ${count(q.rows)} rows`,
         q.suppressed ? ` (${count(q.suppressed)} removed by suppression or opt-out)` : ''),
+      h('p', {}, 'Keys this file forms: ', h('strong', { 'data-testid': 'quality-keys' }, (q.keys ?? []).map((k) => KEY_LABELS[k] ?? k).join(', ') || 'none')),
       h('div', { class: 'table-wrap' }, h('table', { class: 'figures' },
         h('caption', {}, 'Identifiers per kind'),
         h('thead', {}, h('tr', {}, ['Kind', 'Valid', 'Invalid', 'Empty', 'Duplicate'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -304,7 +324,7 @@ export function initFileStep(ctx) {
     if (e.dataTransfer?.files?.[0]) pick(e.dataTransfer.files[0]);
   });
   presetSel.addEventListener('change', () => { state.quality = null; $('quality', sec).hidden = true; renderExample(); });
-  $('#country', sec).addEventListener('change', () => { renderExample(); });
+  $('#country', sec).addEventListener('change', () => { state.quality = null; $('quality', sec).hidden = true; renderKeyPlan(); renderExample(); });
   $('#suppression', sec).addEventListener('change', () => { state.quality = null; $('quality', sec).hidden = true; });
   $('[data-testid="check-file"]', sec).addEventListener('click', check);
   $('[data-action="other-file"]', sec).addEventListener('click', () => { reset(); input.focus(); input.click(); });

@@ -19,14 +19,18 @@ export const ROLES = [
   ['first_name', 'First name'],
   ['last_name', 'Last name'],
   ['full_name', 'Full name'],
-  ['postal', 'Postal code'],
-  ['country', 'Country (for phones)'],
+  ['postal', 'Postal code (with names)'],
+  ['country', 'Country (phones, name + postal)'],
   ['maid', 'Mobile ad id'],
   ['email_sha256', 'Email, SHA-256'],
   ['phone_sha256', 'Phone, SHA-256'],
   ['attribute', 'Attribute (not matched)'],
   ['ignore', 'Ignore'],
 ];
+
+/** Match keys in words. `name_postal` is first name + last name + postal code + country
+ *  together: a name or a postal code alone is no key. */
+export const KEY_LABELS = { email: 'Email', phone: 'Phone', name_postal: 'Name + postal code', maid: 'Mobile ad id' };
 
 /** Template → which side's file step asks for a breakdown column (the core decides the rest). */
 export const TEMPLATES = {

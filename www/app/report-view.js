@@ -6,6 +6,7 @@
 // (the 95 % margin the core states); under PAIR rules, rates are whole percents and
 // ">85%" above 85 %. The rule applied is stated under the report (and so in downloads).
 import { count as exactCount, fill, h, percent as exactPercent, rate, templateName } from './dom.js';
+import { KEY_LABELS } from './presets.js';
 import { venn } from './venn.js';
 
 // Set for the report being rendered: how figures and rates read.
@@ -78,7 +79,7 @@ function keyTable(own, partner, k) {
     h('tbody', {}, keys.map((key) => {
       const a = find(own, key);
       const b = find(partner, key);
-      return h('tr', {}, h('th', { scope: 'row' }, key), h('td', {}, count(a?.records ?? 0)), h('td', { class: a?.matched === null ? 'suppressed' : null }, count(a?.matched, k)),
+      return h('tr', {}, h('th', { scope: 'row' }, KEY_LABELS[key] ?? key), h('td', {}, count(a?.records ?? 0)), h('td', { class: a?.matched === null ? 'suppressed' : null }, count(a?.matched, k)),
         h('td', {}, count(b?.records ?? 0)), h('td', { class: b?.matched === null ? 'suppressed' : null }, count(b?.matched, k)));
     }))));
 }
