@@ -70,7 +70,8 @@ def normalize(values: Any, preset: str = "uid2", kind: str = "email", default_co
         values: n raw values (pyarrow array/chunked array of strings, pandas Series, list);
             nulls count as empty.
         preset: ``uid2``, ``google``, ``meta``, ``pair`` or ``plain``.
-        kind: ``email``, ``phone``, ``name``, ``postal``, ``maid`` or ``sha256``.
+        kind: ``email``, ``phone``, ``name``, ``postal``, ``maid`` or ``sha256`` (a name or a postal
+            code is normalized here, but is matched only as part of ``name_postal``).
         default_country: ISO 3166-1 alpha-2 country for phones without a country code.
 
     Returns:
@@ -104,7 +105,7 @@ def blind(key: str, digests: Any, secret: bytes, *, parallel: bool = True) -> pa
     """Blinds digests of one match key: ``hash_to_ristretto255(key, d)·s`` per digest.
 
     Args:
-        key: a match key, one of :data:`KEYS` (``email``, ``phone``, ``name``, ``postal``, ``maid``).
+        key: a match key, one of :data:`KEYS` (``email``, ``phone``, ``name_postal``, ``maid``).
         digests: n SHA-256 digests (fixed_size_binary(32) array without nulls, or n·32 bytes).
         secret: this side's 32-byte scalar (:func:`random_secret`); whoever holds it can
             undo the blinding, so it stays on this partner's machines.

@@ -11,7 +11,8 @@ StrBuffers = Tuple[bytes, bytes, bytes, int, int]
 StrOut = Tuple[bytes, bytes, bytes]
 
 KEYS: List[str]
-"""Match keys in wire order: email, phone, name, postal, maid."""
+"""Match keys in wire order: email, phone, name_postal (first + last name + postal code +
+country together; a name or a postal code alone is no key), maid."""
 POINT_LEN: int
 """Bytes of a compressed ristretto255 point (32)."""
 VALUE_LEN: int

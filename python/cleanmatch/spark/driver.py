@@ -144,7 +144,8 @@ def _pack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
 def _merge_quality(parts: List[Dict[str, Any]], cross_duplicates: int) -> Dict[str, Any]:
     """Sums the partitions' quality reports (counts only; examples up to 5 per kind)."""
     out: Dict[str, Any] = {"rows": 0, "records": 0, "kinds": {}, "duplicate_records": 0, "unused_rows": {},
-                           "suppressed": 0, "invalid_examples": {}, "columns": parts[0]["columns"] if parts else []}
+                           "suppressed": 0, "invalid_examples": {}, "columns": parts[0]["columns"] if parts else [],
+                           "keys": parts[0].get("keys", []) if parts else []}
     for p in parts:
         for f in ("rows", "records", "duplicate_records", "suppressed"):
             out[f] += p.get(f, 0)
