@@ -227,11 +227,10 @@ impl<D: Digester> RecordExtractor<D> {
             Err(e) => KeyStatus::Invalid(e),
         };
         // An invalid value is shown with the cell that explains it: the postal code when
-        // it is the postal code that is missing or refused, else the name.
-        let column = match &status {
-            KeyStatus::Invalid(NormalizeError::Invalid(why)) if why.contains("postal") => np.postal,
-            _ => name_column,
-        };
+        // it is missing or refused on its own (checked only for invalid rows), else the name.
+        let postal_at_fault = matches!(status, KeyStatus::Invalid(NormalizeError::Invalid(_)))
+            && self.digester.digest(Kind::Postal, raw_postal, country).is_err();
+        let column = if postal_at_fault { np.postal } else { name_column };
         KeyCheck { key: MatchKey::NamePostal, column, status, assumed_country: false, note }
     }
 
