@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 pub use crate::Side;
 
 /// Version of the protocol and of this manifest format.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Default privacy threshold: aggregates under this many records are never shown.
 pub const DEFAULT_K: u32 = 50;
 /// The smallest threshold either side may agree to.
