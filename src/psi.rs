@@ -48,7 +48,7 @@ mod shuffle;
 pub use error::PsiError;
 pub use key::{KeyCounts, KeyMask, MatchKey, MAX_VALUES_PER_KEY};
 pub use own_set::{BreakdownError, FlatRecords, OwnSet, ALL};
-pub use party::{Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK};
+pub use party::{JoinInput, JoinOutcome, Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK, UNMATCHED};
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};
 
@@ -75,10 +75,7 @@ pub fn blind_batch(secret: &Secret, key: MatchKey, digests: &[u8]) -> Result<Vec
     if digests.len() % DIGEST_LEN != 0 {
         return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN });
     }
-    let halved: Vec<RistrettoPoint> = digests
-        .chunks_exact(DIGEST_LEN)
-        .map(|d| hash_to_group(key.as_str(), d) * secret.half())
-        .collect();
+    let halved: Vec<RistrettoPoint> = digests.chunks_exact(DIGEST_LEN).map(|d| hash_to_group(key.as_str(), d) * secret.half()).collect();
     let mut out = Vec::with_capacity(digests.len());
     for p in RistrettoPoint::double_and_compress_batch(&halved) {
         out.extend_from_slice(p.as_bytes());
