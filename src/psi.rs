@@ -75,7 +75,10 @@ pub fn blind_batch(secret: &Secret, key: MatchKey, digests: &[u8]) -> Result<Vec
     if digests.len() % DIGEST_LEN != 0 {
         return Err(PsiError::Length { len: digests.len(), multiple_of: DIGEST_LEN });
     }
-    let halved: Vec<RistrettoPoint> = digests.chunks_exact(DIGEST_LEN).map(|d| hash_to_group(key.as_str(), d) * secret.half()).collect();
+    let halved: Vec<RistrettoPoint> = digests
+        .chunks_exact(DIGEST_LEN)
+        .map(|d| hash_to_group(key.as_str(), d) * secret.half())
+        .collect();
     let mut out = Vec::with_capacity(digests.len());
     for p in RistrettoPoint::double_and_compress_batch(&halved) {
         out.extend_from_slice(p.as_bytes());

@@ -36,8 +36,9 @@ impl Secret {
     /// [`PsiError::InvalidSecret`] unless `bytes` is a canonical non-zero scalar.
     pub fn from_bytes(bytes: &[u8]) -> Result<Secret, PsiError> {
         let arr: [u8; 32] = bytes.try_into().map_err(|_| PsiError::InvalidSecret)?;
-        let scalar =
-            Option::<Scalar>::from(Scalar::from_canonical_bytes(arr)).filter(|s| *s != Scalar::ZERO).ok_or(PsiError::InvalidSecret)?;
+        let scalar = Option::<Scalar>::from(Scalar::from_canonical_bytes(arr))
+            .filter(|s| *s != Scalar::ZERO)
+            .ok_or(PsiError::InvalidSecret)?;
         Ok(Secret::from_scalar(scalar))
     }
 

@@ -233,7 +233,9 @@ impl PartyError {
         match self.clone() {
             PartyError::TooSmall { whose, records, min } => PartyError::TooSmall { whose: flip(whose), records, min },
             PartyError::TooLarge { whose, records, max } => PartyError::TooLarge { whose: flip(whose), records, max },
-            PartyError::TooManyValues { whose, key, values, max } => PartyError::TooManyValues { whose: flip(whose), key, values, max },
+            PartyError::TooManyValues { whose, key, values, max } => {
+                PartyError::TooManyValues { whose: flip(whose), key, values, max }
+            }
             other => other,
         }
     }
