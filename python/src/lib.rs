@@ -44,5 +44,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<records::RecordSet>()?;
     m.add_class::<records::PartitionReader>()?;
     m.add_class::<driver::Run>()?;
+    m.add_function(wrap_pyfunction!(driver::join_in_memory, m)?)?;
     Ok(())
 }

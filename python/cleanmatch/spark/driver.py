@@ -196,12 +196,96 @@ def _task_fn(secret: bytes):
     return run
 
 
-def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float]) -> None:
-    """Pulls the session's tasks and runs them as Spark jobs until the run ends."""
+JOIN_FILL = 0xFFFF
+
+
+def _join_tables(keys: List[tuple]):
+    """The core's join input as two Arrow tables: partner ``(k, i, v)`` and own
+    ``(k, i, v, g)``, ``k`` the key's index in ``KEYS``, ``i`` the value's position."""
+    import numpy as np
+
+    parts, owns = [], []
+    for key, partner, own, groups in keys:
+        kid = KEYS.index(key)
+        n_p, n_o = len(partner) // 12, len(own) // 12
+        parts.append(pa.table({"k": pa.array(np.full(n_p, kid, np.int8)), "i": pa.array(np.arange(n_p, dtype=np.int64)),
+                               "v": _arrow.fixed_array(bytes(partner), 12).cast(pa.binary())}))
+        owns.append(pa.table({"k": pa.array(np.full(n_o, kid, np.int8)), "i": pa.array(np.arange(n_o, dtype=np.int64)),
+                              "v": _arrow.fixed_array(bytes(own), 12).cast(pa.binary()),
+                              "g": pa.array(np.frombuffer(bytes(groups), "<u2").astype(np.int32))}))
+    # One chunk each: createDataFrame drops the chunks after an empty one (PySpark 4.3).
+    return pa.concat_tables(parts).combine_chunks(), pa.concat_tables(owns).combine_chunks()
+
+
+def _scatter(df: Any, sizes: Dict[int, int], cols: List[tuple]) -> Dict[int, Dict[str, Any]]:
+    """Collects ``(k, i, cols...)`` rows in packed chunks and places each value at its
+    position ``i``; every position must come exactly once."""
+    import numpy as np
+
+    out = {k: {name: np.full(n, fill, dtype) for name, dtype, fill in cols} for k, n in sizes.items()}
+    filled = {k: np.zeros(n, np.bool_) for k, n in sizes.items()}
+    rows = 0
+    for row in df.mapInArrow(_pack, "ipc binary").toLocalIterator():
+        t = pa.ipc.open_stream(row[0]).read_all().combine_chunks()
+        ks, idx = t.column("k").to_numpy(), t.column("i").to_numpy()
+        for kid in np.unique(ks):
+            at = idx[ks == kid]
+            for name, dtype, _ in cols:
+                out[int(kid)][name][at] = t.column(name).to_numpy(zero_copy_only=False)[ks == kid].astype(dtype)
+            filled[int(kid)][at] = True
+        rows += len(idx)
+    if rows != sum(sizes.values()) or not all(f.all() for f in filled.values()):
+        raise _error("internal", "the Spark join lost or repeated values")
+    return out
+
+
+def spark_join(spark: Any, keys: List[tuple], partitions: Optional[int] = None) -> List[tuple]:
+    """The match as Spark joins and aggregations over the values ``Run.take_join`` gives:
+    per partner value the smallest own group holding an equal value and whether it is
+    the first partner value of its kind; per own value whether a partner value equals it
+    and whether it is the first own value of its kind. Returns what ``Run.complete_join``
+    takes; the core checks it and computes the report."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    n = partitions or spark.sparkContext.defaultParallelism
+    partner_t, own_t = _join_tables(keys)
+    # Both sides hash-partitioned on (k, v) into n partitions: the aggregations and joins
+    # below reuse that partitioning instead of shuffling again.
+    p = spark.createDataFrame(partner_t).repartition(n, "k", "v")
+    o = spark.createDataFrame(own_t).repartition(n, "k", "v")
+    own_by_v = o.groupBy("k", "v").agg(F.min("g").alias("g"), F.min("i").alias("oi"))
+    theirs_by_v = p.groupBy("k", "v").agg(F.min("i").alias("pi"))
+    p_out = (p.join(theirs_by_v, ["k", "v"]).join(own_by_v.select("k", "v", "g"), ["k", "v"], "left")
+             .select("k", "i", F.coalesce("g", F.lit(JOIN_FILL)).alias("g"),
+                     (F.col("i") == F.col("pi")).cast("byte").alias("first")))
+    o_out = (o.join(own_by_v.select("k", "v", "oi"), ["k", "v"])
+             .join(theirs_by_v.select("k", "v", F.lit(1).cast("byte").alias("m")), ["k", "v"], "left")
+             .select("k", "i", F.coalesce("m", F.lit(0).cast("byte")).alias("matched"),
+                     (F.col("i") == F.col("oi")).cast("byte").alias("first")))
+    kids = [KEYS.index(k) for k, *_ in keys]
+    theirs = _scatter(p_out, {kid: len(k[1]) // 12 for kid, k in zip(kids, keys)},
+                      [("g", np.dtype("<u2"), JOIN_FILL), ("first", np.uint8, 0)])
+    ours = _scatter(o_out, {kid: len(k[2]) // 12 for kid, k in zip(kids, keys)},
+                    [("matched", np.uint8, 0), ("first", np.uint8, 0)])
+    return [(key, theirs[kid]["g"].tobytes(), theirs[kid]["first"].tobytes(), ours[kid]["matched"].tobytes(),
+             ours[kid]["first"].tobytes()) for kid, (key, *_) in zip(kids, keys)]
+
+
+def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float],
+               partitions: Optional[int] = None) -> None:
+    """Pulls the session's tasks and runs them as Spark jobs until the run ends; joins
+    the values on Spark when the core hands them out."""
     while True:
         got = run.next_tasks(tasks_per_job, 0.5)
         if got is None:
             return
+        keys = run.take_join()
+        if keys is not None:
+            t0 = time.monotonic()
+            run.complete_join(spark_join(spark, keys, partitions))
+            stats["join_seconds"] += time.monotonic() - t0
+            stats["join_values"] += sum((len(k[1]) + len(k[2])) // 12 for k in keys)
         secret, tasks = got
         if not tasks:
             continue
@@ -313,19 +397,21 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     per_job = tasks_per_job or max(2, 2 * spark.sparkContext.defaultParallelism)
     run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
               measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,
-              yes=yes, code=code, relay_ca=relay_ca, receipt=receipt, external=True, max_in_flight=2 * per_job, file_name=label)
+              yes=yes, code=code, relay_ca=relay_ca, receipt=receipt, external=True, external_join=True,
+              max_in_flight=2 * per_job, file_name=label)
     if run.invite is not None:
         (on_invite or (lambda url: print(f"invite {url}", flush=True)))(run.invite)
-    stats = {"jobs": 0, "tasks": 0, "job_seconds": 0.0}
+    stats = {"jobs": 0, "tasks": 0, "job_seconds": 0.0, "join_seconds": 0.0, "join_values": 0}
     try:
-        _run_tasks(spark, run, per_job, stats)
+        _run_tasks(spark, run, per_job, stats, partitions)
     except BaseException as e:
         # Tell the partner and end the session rather than leave it waiting.
         run.cancel(f"the Spark job failed ({type(e).__name__})")
         raise
     report = json.loads(run.wait())
     print(f"spark: prepared in {prepared:.1f} s; {stats['tasks']} tasks in {stats['jobs']} jobs "
-          f"({stats['job_seconds']:.1f} s)", file=sys.stderr)
+          f"({stats['job_seconds']:.1f} s); joined {stats['join_values']} values in {stats['join_seconds']:.1f} s",
+          file=sys.stderr)
     if audience_out:
         rows = run.matched_rows()
         if rows is None:
