@@ -29,11 +29,16 @@ def _is_local_path(p: str) -> bool:
     return "://" not in p or p.startswith("file://")
 
 
-def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimiter: Optional[str] = None) -> Any:
+def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimiter: Optional[str] = None,
+               header_row: Optional[int] = None) -> Any:
     """A DataFrame of all-string columns from CSV/Parquet paths or one table name.
 
-    Raises ``CleanmatchError`` ``unreadable-file`` (``PATH: cannot read: ...``) for a
-    missing local path, as the command line does.
+    ``header_row`` (CSV only) as ``--header-row``: the header's 1-based row number in
+    every file (rows above it are skipped), or 0 for files without a header row (the
+    columns are then named ``column 1``, ``column 2``, ... as the command line names
+    them). Raises ``CleanmatchError`` ``unreadable-file`` (``PATH: cannot read: ...``) for
+    a missing local path, as the command line does; ``usage`` for ``header_row`` with
+    Parquet or a table.
     """
     first = inputs[0]
     looks_path = any(c in first for c in "/\\") or os.path.splitext(first)[1] != "" or os.path.exists(first)
@@ -56,8 +61,14 @@ def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimit
                 raise _error("unreadable-file", f"{p}: cannot read: Permission denied (os error 13)")
     from pyspark.sql import functions as F
 
+    if header_row is not None and (fmt != "csv" or header_row < 0):
+        raise _error("usage", "--header-row takes a row number (0 for none) and applies to CSV input only")
     try:
-        if fmt == "table":
+        if fmt == "csv" and header_row is not None:
+            sep = delimiter or ("\t" if first.lower().endswith(".tsv") else ",")
+            raw = (spark.read.option("header", False).option("inferSchema", False).option("sep", sep)
+                   .option("encoding", "UTF-8").option("multiLine", True).option("escape", '"').csv(list(inputs)))
+        elif fmt == "table":
             df = spark.table(first)
         elif fmt == "parquet":
             df = spark.read.parquet(*inputs)
@@ -67,14 +78,37 @@ def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimit
                   .option("encoding", "UTF-8").option("multiLine", True).option("escape", '"').csv(list(inputs)))
     except Exception as e:  # Spark's AnalysisException and friends: keep the first line
         raise _error("unreadable-file", f"{first}: cannot read: {str(e).splitlines()[0]}") from None
+    if fmt == "csv" and header_row is not None:
+        return _headed(raw, header_row, first)
     return df.select([F.col(f"`{c}`").cast("string").alias(c) for c in df.columns])
 
 
-def _roles(df: Any, columns: Optional[str], group: Optional[str], label: str):
+def _headed(raw: Any, header_row: int, label: str) -> Any:
+    """Names the columns of a header-less CSV read: ``column 1``, ... (``header_row`` 0),
+    or the fields of row ``header_row`` of each file, whose rows up to it are dropped.
+    Each file is read whole by one task (``multiLine``), so ids follow its row order."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    names = [f"column {i + 1}" for i in range(len(raw.columns))]
+    if header_row == 0:
+        return raw.toDF(*names)
+    numbered = (raw.withColumn("__file", F.input_file_name()).withColumn("__at", F.monotonically_increasing_id())
+                .withColumn("__row", F.row_number().over(Window.partitionBy("__file").orderBy("__at"))))
+    header = numbered.filter(F.col("__row") == header_row).orderBy("__file").limit(1).collect()
+    if not header:
+        raise _error("header-row", f"{label}: row {header_row} cannot be the header: the file has fewer rows")
+    fields = [header[0][c] for c in raw.columns]
+    names = [f.strip() if f is not None and f.strip() else f"column {i + 1}" for i, f in enumerate(fields)]
+    body = numbered.filter(F.col("__row") > header_row).orderBy("__file", "__at").drop("__file", "__at", "__row")
+    return body.toDF(*names)
+
+
+def _roles(df: Any, columns: Optional[str], group: Optional[str], label: str, has_header: bool = True):
     sample = df.limit(1000).toArrow()
     rows = [["" if v is None else v for v in r.values()] for r in sample.to_pylist()]
     try:
-        return _native.column_roles(list(df.columns), rows, columns, group)
+        return _native.column_roles(list(df.columns), rows, columns, group, has_header)
     except CleanmatchError as e:
         raise _error(e.code, f"{label}: {e}") from None
 
@@ -311,7 +345,7 @@ def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float]
 
 def prepare(spark: Any, df: Any, *, preset: str = "uid2", default_country: Optional[str] = None,
             columns: Optional[str] = None, group: Optional[str] = None, partitions: Optional[int] = None,
-            suppress: Optional[str] = None, label: str = "input") -> RecordSet:
+            suppress: Optional[str] = None, label: str = "input", has_header: bool = True) -> RecordSet:
     """Steps 1-4: the DataFrame's records, normalized, hashed and deduplicated on Spark,
     gathered on the driver into a ``RecordSet`` (its ``report`` the merged quality report)."""
     from pyspark.sql import functions as F
@@ -322,7 +356,7 @@ def prepare(spark: Any, df: Any, *, preset: str = "uid2", default_country: Optio
         # each partition reads it again for itself (it must be readable on the executors).
         suppress = os.path.abspath(suppress) if _is_local_path(suppress) else suppress
         _native.PartitionReader(["email"], ["email"], preset, default_country, None, suppress)
-    roles, _conf, group_index = _roles(df, columns, group, label)
+    roles, _conf, group_index = _roles(df, columns, group, label, has_header)
     headers = list(df.columns)
     with_id = df.withColumn(ID, F.monotonically_increasing_id())
     n = partitions or spark.sparkContext.defaultParallelism
@@ -362,6 +396,21 @@ def prepare(spark: Any, df: Any, *, preset: str = "uid2", default_country: Optio
     return records
 
 
+def _lines_fn(audience_format: str, roles: List[str], default_country: Optional[str], header: Optional[str]):
+    """CSV lines of the audience export in one partition (the header line first)."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from cleanmatch import _native as N
+
+        w = N.AudienceRows(audience_format, roles, default_country)
+        if header is not None:
+            yield pa.RecordBatch.from_arrays([pa.array([header], pa.string())], names=["value"])
+        for b in batches:
+            rows = [list(r.values()) for r in b.to_pylist()]
+            yield pa.RecordBatch.from_arrays([pa.array(w.lines(rows), pa.string())], names=["value"])
+
+    return run
+
+
 def _native_preset_check(preset: str) -> None:
     if preset not in _native.PRESETS:
         raise _error("unknown-preset", f"unknown preset {preset!r}; valid presets: {', '.join(_native.PRESETS)}")
@@ -373,19 +422,25 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     group: Optional[str] = None, measurement: Optional[str] = None, min_records: int = 0,
                     max_records: int = 50_000_000, purpose: str = "overlap analysis", yes: bool = False,
                     code: Optional[str] = None, relay_ca: Optional[str] = None,
-                    audience_out: Optional[str] = None, receipt: Optional[str] = None,
+                    audience_out: Optional[str] = None, audience_format: str = "plain",
+                    has_header: bool = True, receipt: Optional[str] = None,
                     suppress: Optional[str] = None, partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
                     on_invite=None, label: str = "input") -> Dict[str, Any]:
     """This side of a match over a Spark DataFrame; returns the report dict (as ``cleanmatch match``).
 
     ``audience_out`` (audience mode) is a directory the matched input rows are written to
-    as CSV by a Spark join. See the package docstring for what runs where.
+    as CSV by a Spark join, in ``audience_format`` (as ``--audience-format``: plain,
+    google, google-sha256, meta, meta-sha256), one file with ``\r\n`` line ends and the
+    command line's quoting. ``has_header=False`` for input read with ``header_row=0``
+    (roles are guessed from the values only; a plain export has no header line). See the
+    package docstring for what runs where.
     """
     if mode not in ("aggregate", "audience"):
         raise _error("usage", f"unknown mode '{mode}' (aggregate or audience)")
+    _native.AudienceRows(audience_format, [])  # an unknown format fails before any Spark job
     t0 = time.monotonic()
     records = prepare(spark, df, preset=preset, default_country=default_country, columns=columns, group=group,
-                      partitions=partitions, suppress=suppress, label=label)
+                      partitions=partitions, suppress=suppress, label=label, has_header=has_header)
     q = json.loads(records.report)
     kinds = ", ".join(f"{k} {v.get('valid', 0)} valid" for k, v in sorted(q["kinds"].items()))
     print(f"{q['rows']} rows read, {len(records)} records usable ({kinds}); {q['suppressed']} suppressed",
@@ -419,9 +474,14 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
         from pyspark.sql import functions as F
 
         ids = records.ids_of(rows)
-        matched = spark.createDataFrame(pa.table({ID: pa.array(ids, pa.int64())}).to_pandas())
+        matched = spark.createDataFrame(pa.table({ID: pa.array(ids, pa.int64())}))
         with_id = df.withColumn(ID, F.monotonically_increasing_id())
-        out = with_id.join(matched, ID).orderBy(ID).drop(ID)
-        out.coalesce(1).write.mode("error").option("header", True).csv(audience_out)
+        out = with_id.join(matched, ID).orderBy(ID).drop(ID).coalesce(1)
+        roles = [c["role"] for c in q["columns"]]
+        header = _native.AudienceRows(audience_format, roles, default_country).header(list(df.columns))
+        if audience_format == "plain" and not has_header:
+            header = None
+        lines = out.mapInArrow(_lines_fn(audience_format, roles, default_country, header), "value string")
+        lines.write.mode("error").option("lineSep", "\r\n").text(audience_out)
         report["audience_rows_written"] = len(ids)
     return report
