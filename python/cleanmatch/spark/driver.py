@@ -425,7 +425,7 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     audience_out: Optional[str] = None, audience_format: str = "plain",
                     has_header: bool = True, receipt: Optional[str] = None,
                     suppress: Optional[str] = None, partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
-                    on_invite=None, label: str = "input") -> Dict[str, Any]:
+                    on_invite=None, label: str = "input", stats: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """This side of a match over a Spark DataFrame; returns the report dict (as ``cleanmatch match``).
 
     ``audience_out`` (audience mode) is a directory the matched input rows are written to
@@ -433,7 +433,11 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     google, google-sha256, meta, meta-sha256), one file with ``\r\n`` line ends and the
     command line's quoting. ``has_header=False`` for input read with ``header_row=0``
     (roles are guessed from the values only; a plain export has no header line). See the
-    package docstring for what runs where.
+    package docstring for what runs where. ``stats``, a dict, receives the phases:
+    ``prepare_seconds`` (read, normalize, deduplicate, gather), ``protocol_seconds``
+    (from the session's start to the report), within it ``jobs``, ``tasks`` and
+    ``job_seconds`` (blind and evaluate on Spark) and ``join_seconds``, ``join_values``
+    (the match as Spark joins).
     """
     if mode not in ("aggregate", "audience"):
         raise _error("usage", f"unknown mode '{mode}' (aggregate or audience)")
@@ -456,7 +460,10 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
               max_in_flight=2 * per_job, file_name=label)
     if run.invite is not None:
         (on_invite or (lambda url: print(f"invite {url}", flush=True)))(run.invite)
-    stats = {"jobs": 0, "tasks": 0, "job_seconds": 0.0, "join_seconds": 0.0, "join_values": 0}
+    stats = stats if stats is not None else {}
+    stats.update({"prepare_seconds": prepared, "jobs": 0, "tasks": 0, "job_seconds": 0.0, "join_seconds": 0.0,
+                  "join_values": 0})
+    t_run = time.monotonic()
     try:
         _run_tasks(spark, run, per_job, stats, partitions)
     except BaseException as e:
@@ -464,6 +471,7 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
         run.cancel(f"the Spark job failed ({type(e).__name__})")
         raise
     report = json.loads(run.wait())
+    stats["protocol_seconds"] = time.monotonic() - t_run
     print(f"spark: prepared in {prepared:.1f} s; {stats['tasks']} tasks in {stats['jobs']} jobs "
           f"({stats['job_seconds']:.1f} s); joined {stats['join_values']} values in {stats['join_seconds']:.1f} s",
           file=sys.stderr)
