@@ -99,7 +99,7 @@ enum Input {
     /// A task's result.
     Done(u64, Result<Vec<u8>, PsiError>),
     /// The outcome of an external join.
-    Join(JoinOutcome),
+    Join(Box<JoinOutcome>),
     /// Stop the run (the external executor failed); the partner is told why.
     Cancel(String),
 }
@@ -365,14 +365,24 @@ impl Run {
     fn take_join<'py>(
         &self,
         py: Python<'py>,
-    ) -> Option<Vec<(&'static str, Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>)>> {
+    ) -> Option<
+        Vec<(
+            &'static str,
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+        )>,
+    > {
         let input = self.shared.state.lock().ok()?.join.take()?;
         let keys = MatchKey::ALL
             .iter()
             .filter(|k| !input.partner[k.index()].is_empty() || !input.own[k.index()].is_empty())
             .map(|k| {
                 let i = k.index();
-                let groups: Vec<u8> = input.own_groups[i].iter().flat_map(|g| g.to_le_bytes()).collect();
+                let groups: Vec<u8> = input.own_groups[i]
+                    .iter()
+                    .flat_map(|g| g.to_le_bytes())
+                    .collect();
                 (
                     k.as_str(),
                     PyBytes::new(py, &input.partner[i]),
@@ -390,7 +400,10 @@ impl Run {
     /// 65535 for none), the others one byte (0 or 1) per value. The core checks the sizes
     /// and computes the report from it.
     #[allow(clippy::type_complexity)]
-    fn complete_join(&self, outcome: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>) -> PyResult<()> {
+    fn complete_join(
+        &self,
+        outcome: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>,
+    ) -> PyResult<()> {
         let mut out = JoinOutcome::default();
         for (key, group, first, matched, own_first) in outcome {
             let k = MatchKey::parse(&key)
@@ -398,13 +411,16 @@ impl Run {
                 .index();
             out.partner_group[k] = group
                 .chunks_exact(2)
-                .map(|b| b.try_into().map_or(cleanmatch::psi::UNMATCHED, u16::from_le_bytes))
+                .map(|b| {
+                    b.try_into()
+                        .map_or(cleanmatch::psi::UNMATCHED, u16::from_le_bytes)
+                })
                 .collect();
             out.partner_first[k] = first.iter().map(|b| *b != 0).collect();
             out.own_matched[k] = matched.iter().map(|b| *b != 0).collect();
             out.own_first[k] = own_first.iter().map(|b| *b != 0).collect();
         }
-        let _ = self.results.send(Input::Join(out));
+        let _ = self.results.send(Input::Join(Box::new(out)));
         Ok(())
     }
 
@@ -723,7 +739,7 @@ async fn drive(
                     let _ = session.complete(id, result);
                 }
                 Input::Join(outcome) => {
-                    let _ = session.complete_join(outcome);
+                    let _ = session.complete_join(*outcome);
                 }
                 Input::Cancel(reason) => {
                     session.cancel(&reason);
@@ -796,7 +812,10 @@ pub fn join_in_memory(
         .map(|(key, i)| {
             (
                 key,
-                out.partner_group[i].iter().flat_map(|g| g.to_le_bytes()).collect(),
+                out.partner_group[i]
+                    .iter()
+                    .flat_map(|g| g.to_le_bytes())
+                    .collect(),
                 bytes(&out.partner_first[i]),
                 bytes(&out.own_matched[i]),
                 bytes(&out.own_first[i]),

@@ -22,21 +22,40 @@ impl AudienceRows {
     /// unknown role.
     #[new]
     #[pyo3(signature = (format, roles, default_country=None))]
-    fn new(format: &str, roles: Vec<String>, default_country: Option<String>) -> PyResult<AudienceRows> {
+    fn new(
+        format: &str,
+        roles: Vec<String>,
+        default_country: Option<String>,
+    ) -> PyResult<AudienceRows> {
         let format = AudienceFormat::parse(format).ok_or_else(|| {
-            error("usage", format!("unknown audience format '{format}' ({})", AudienceFormat::NAMES.join(", ")))
+            error(
+                "usage",
+                format!(
+                    "unknown audience format '{format}' ({})",
+                    AudienceFormat::NAMES.join(", ")
+                ),
+            )
         })?;
         let roles = roles
             .iter()
-            .map(|r| ColumnRole::parse(r).ok_or_else(|| error("unknown-role", format!("unknown role '{r}'"))))
+            .map(|r| {
+                ColumnRole::parse(r)
+                    .ok_or_else(|| error("unknown-role", format!("unknown role '{r}'")))
+            })
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(AudienceRows { writer: AudienceWriter::new(format, &roles, default_country.as_deref()) })
+        Ok(AudienceRows {
+            writer: AudienceWriter::new(format, &roles, default_country.as_deref()),
+        })
     }
 
     /// The header line (without line end): the file's own `headers` in the plain
     /// layout, the template's columns otherwise.
     fn header(&self, headers: Vec<String>) -> String {
-        let line = if self.writer.is_plain() { csv_line(&headers) } else { csv_line(&self.writer.header()) };
+        let line = if self.writer.is_plain() {
+            csv_line(&headers)
+        } else {
+            csv_line(&self.writer.header())
+        };
         line.trim_end_matches("\r\n").to_owned()
     }
 
@@ -45,7 +64,9 @@ impl AudienceRows {
         rows.into_iter()
             .map(|r| {
                 let fields: Vec<String> = r.into_iter().map(Option::unwrap_or_default).collect();
-                csv_line(&self.writer.row(&fields)).trim_end_matches("\r\n").to_owned()
+                csv_line(&self.writer.row(&fields))
+                    .trim_end_matches("\r\n")
+                    .to_owned()
             })
             .collect()
     }

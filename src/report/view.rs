@@ -212,7 +212,7 @@ impl ViewBuilder {
         let mut facts = Vec::with_capacity(values.len());
         for (key, value) in values {
             // With noise, a value seen in an earlier partner record is not a first occurrence.
-            let first = self.seen.as_mut().map_or(true, |seen| seen.insert((*key as u8, *value)));
+            let first = self.seen.as_mut().is_none_or(|seen| seen.insert((*key as u8, *value)));
             self.scratch.clear();
             own.groups_of(*key, value, &mut self.scratch);
             facts.push((*key, first, self.scratch.iter().min().copied()));

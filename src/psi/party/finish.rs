@@ -25,7 +25,7 @@ impl Party {
         if matches!(self.matching, Matching::Collecting) && self.partner_done() && self.own_done() {
             let input = self.join_input();
             if self.outside {
-                self.matching = Matching::Outside(Some(input));
+                self.matching = Matching::Outside(Some(Box::new(input)));
                 return Ok(());
             }
             // First occurrences matter under noise, and to the debug builds' audit.

@@ -115,7 +115,7 @@ pub(super) enum Matching {
     #[default]
     Collecting,
     /// Handed out for a join elsewhere (`None` once taken).
-    Outside(Option<JoinInput>),
+    Outside(Option<Box<JoinInput>>),
     /// The outcome is in.
     Done,
 }
@@ -132,7 +132,7 @@ impl Party {
     /// complete (the core keeps no copy).
     pub fn take_join(&mut self) -> Option<JoinInput> {
         match &mut self.matching {
-            Matching::Outside(input) => input.take(),
+            Matching::Outside(input) => input.take().map(|b| *b),
             _ => None,
         }
     }
@@ -169,7 +169,7 @@ impl Party {
                         per_group[usize::from(m)] += counts.get(key);
                     }
                 }
-                per_group.iter().enumerate().flat_map(|(g, n)| std::iter::repeat(g as u16).take(*n)).collect()
+                per_group.iter().enumerate().flat_map(|(g, n)| std::iter::repeat_n(g as u16, *n)).collect()
             };
             input.own[k] = own.concat();
             if let Some(p) = self.partner.as_mut() {
