@@ -21,7 +21,9 @@ def _values(rng: random.Random, n: int, pool: int) -> bytes:
     return b"".join(rng.randrange(pool).to_bytes(12, "little") for _ in range(n))
 
 
-def test_the_spark_join_equals_the_cores_join_under_any_partitioning(spark):
+def test_the_spark_join_equals_the_cores_join_under_any_partitioning(spark, tmp_path, monkeypatch):
+    # Small chunks, so the Parquet hand-off writes several files per key.
+    monkeypatch.setattr(driver, "JOIN_CHUNK", 128)
     rng = random.Random(5)
     keys = []
     for key, n_p, n_o, groups in (("email", 700, 500, 3), ("phone", 300, 0, 1), ("maid", 0, 200, 2)):
@@ -37,10 +39,11 @@ def test_the_spark_join_equals_the_cores_join_under_any_partitioning(spark):
     assert int.from_bytes(want[0][1][:2], "little") == (min(hits) if hits else 0xFFFF)
     assert any(b == 0 for b in want[0][2]), "the data repeat partner values"
     assert any(want[0][3]) and not all(want[0][3])
-    for n in (1, 3, 7):
-        got = driver.spark_join(spark, keys, partitions=n)
+    for n, where in ((1, None), (3, str(tmp_path)), (7, None), (7, str(tmp_path))):
+        got = driver.spark_join(spark, keys, partitions=n, join_dir=where)
         assert [tuple(bytes(x) if not isinstance(x, str) else x for x in g) for g in got] == \
-               [tuple(bytes(x) if not isinstance(x, str) else x for x in w) for w in want], f"{n} partitions"
+               [tuple(bytes(x) if not isinstance(x, str) else x for x in w) for w in want], f"{n} partitions, {where}"
+        assert list(tmp_path.iterdir()) == [], "the hand-off directory is removed"
 
 
 def _cli_pair(cli, relay, host_file, guest_file, host_args):

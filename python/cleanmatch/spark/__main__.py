@@ -56,6 +56,9 @@ def parser() -> argparse.ArgumentParser:
                         "template's columns, normalized), google-sha256 or meta-sha256 (hashed)")
     m.add_argument("--header-row", type=int, metavar="N",
                    help="CSV input: the header's row number (rows above it are skipped); 0 for no header row")
+    m.add_argument("--join-dir", help="a directory every executor can read (hdfs://, s3://, a shared filesystem) "
+                   "for the join's input as Parquet; default: the temporary directory in local mode, else the "
+                   "values go through the driver's JVM")
     m.add_argument("--receipt", help="write the audit receipt (JSON) here")
     return p
 
@@ -89,7 +92,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             group=args.group, measurement=args.measurement, min_records=args.min_records,
             max_records=args.max_records, purpose=args.purpose, yes=args.yes, code=args.code,
             relay_ca=args.relay_ca, audience_out=args.audience_out, audience_format=args.audience_format,
-            has_header=args.header_row != 0,
+            has_header=args.header_row != 0, join_dir=args.join_dir,
             receipt=args.receipt, suppress=args.suppress, partitions=args.partitions, tasks_per_job=args.tasks_per_job,
             label=" ".join(args.input),
         )

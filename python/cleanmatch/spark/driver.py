@@ -233,22 +233,49 @@ def _task_fn(secret: bytes):
 JOIN_FILL = 0xFFFF
 
 
-def _join_tables(keys: List[tuple]):
-    """The core's join input as two Arrow tables: partner ``(k, i, v)`` and own
-    ``(k, i, v, g)``, ``k`` the key's index in ``KEYS``, ``i`` the value's position."""
+#: Values per Arrow chunk when the join's input leaves the driver.
+JOIN_CHUNK = 1 << 20
+
+
+def _join_chunks(keys: List[tuple], own: bool) -> Iterator[pa.Table]:
+    """The core's join input in chunks of ``JOIN_CHUNK`` values: partner ``(k, i, v)`` or
+    own ``(k, i, v, g)``, ``k`` the key's index in ``KEYS``, ``i`` the value's position."""
     import numpy as np
 
-    parts, owns = [], []
-    for key, partner, own, groups in keys:
+    for key, partner, mine, groups in keys:
         kid = KEYS.index(key)
-        n_p, n_o = len(partner) // 12, len(own) // 12
-        parts.append(pa.table({"k": pa.array(np.full(n_p, kid, np.int8)), "i": pa.array(np.arange(n_p, dtype=np.int64)),
-                               "v": _arrow.fixed_array(bytes(partner), 12).cast(pa.binary())}))
-        owns.append(pa.table({"k": pa.array(np.full(n_o, kid, np.int8)), "i": pa.array(np.arange(n_o, dtype=np.int64)),
-                              "v": _arrow.fixed_array(bytes(own), 12).cast(pa.binary()),
-                              "g": pa.array(np.frombuffer(bytes(groups), "<u2").astype(np.int32))}))
-    # One chunk each: createDataFrame drops the chunks after an empty one (PySpark 4.3).
-    return pa.concat_tables(parts).combine_chunks(), pa.concat_tables(owns).combine_chunks()
+        data = memoryview(mine if own else partner)
+        n = len(data) // 12
+        for lo in range(0, n, JOIN_CHUNK):
+            hi = min(n, lo + JOIN_CHUNK)
+            cols = {"k": pa.array(np.full(hi - lo, kid, np.int8)), "i": pa.array(np.arange(lo, hi, dtype=np.int64)),
+                    "v": _arrow.fixed_array(data[lo * 12:hi * 12], 12).cast(pa.binary())}
+            if own:
+                cols["g"] = pa.array(np.frombuffer(groups, "<u2", hi - lo, lo * 2).astype(np.int32))
+            yield pa.table(cols)
+
+
+def _join_frame(spark: Any, keys: List[tuple], own: bool, join_dir: Optional[str]) -> Any:
+    """One side of the join as a DataFrame. With ``join_dir`` (a directory the executors
+    can read) the values go there as Parquet, chunk by chunk, so the driver holds one
+    chunk at a time; otherwise through ``createDataFrame`` (the driver's JVM holds them
+    all while the join runs)."""
+    if join_dir is None:
+        # One chunk: createDataFrame drops the chunks after an empty one (PySpark 4.3).
+        tables = list(_join_chunks(keys, own))
+        schema = pa.schema([("k", pa.int8()), ("i", pa.int64()), ("v", pa.binary())] +
+                           ([("g", pa.int32())] if own else []))
+        return spark.createDataFrame(pa.concat_tables(tables, promote_options="none").combine_chunks()
+                                     if tables else schema.empty_table())
+    import pyarrow.fs  # noqa: F401  (pa.fs)
+    import pyarrow.parquet as pq
+
+    path = os.path.join(join_dir, "own" if own else "partner")
+    fs, root = pa.fs.FileSystem.from_uri(path if "://" in path else os.path.abspath(path))
+    fs.create_dir(root, recursive=True)
+    for n, table in enumerate(_join_chunks(keys, own)):
+        pq.write_table(table, f"{root}/part-{n:05d}.parquet", filesystem=fs)
+    return spark.read.schema("k byte, i long, v binary" + (", g int" if own else "")).parquet(path)
 
 
 def _scatter(df: Any, sizes: Dict[int, int], cols: List[tuple]) -> Dict[int, Dict[str, Any]]:
@@ -273,21 +300,29 @@ def _scatter(df: Any, sizes: Dict[int, int], cols: List[tuple]) -> Dict[int, Dic
     return out
 
 
-def spark_join(spark: Any, keys: List[tuple], partitions: Optional[int] = None) -> List[tuple]:
+def spark_join(spark: Any, keys: List[tuple], partitions: Optional[int] = None,
+               join_dir: Optional[str] = None) -> List[tuple]:
     """The match as Spark joins and aggregations over the values ``Run.take_join`` gives:
     per partner value the smallest own group holding an equal value and whether it is
     the first partner value of its kind; per own value whether a partner value equals it
     and whether it is the first own value of its kind. Returns what ``Run.complete_join``
-    takes; the core checks it and computes the report."""
+    takes; the core checks it and computes the report. ``join_dir``: see ``_join_frame``
+    (a new directory is made under it and removed afterwards)."""
     import numpy as np
     from pyspark.sql import functions as F
 
     n = partitions or spark.sparkContext.defaultParallelism
-    partner_t, own_t = _join_tables(keys)
+    where = None
+    if join_dir is not None:
+        import uuid
+
+        import pyarrow.fs  # noqa: F401  (pa.fs)
+
+        where = join_dir.rstrip("/") + f"/cleanmatch-join-{uuid.uuid4().hex}"
     # Both sides hash-partitioned on (k, v) into n partitions: the aggregations and joins
     # below reuse that partitioning instead of shuffling again.
-    p = spark.createDataFrame(partner_t).repartition(n, "k", "v")
-    o = spark.createDataFrame(own_t).repartition(n, "k", "v")
+    p = _join_frame(spark, keys, False, where).repartition(n, "k", "v")
+    o = _join_frame(spark, keys, True, where).repartition(n, "k", "v")
     own_by_v = o.groupBy("k", "v").agg(F.min("g").alias("g"), F.min("i").alias("oi"))
     theirs_by_v = p.groupBy("k", "v").agg(F.min("i").alias("pi"))
     p_out = (p.join(theirs_by_v, ["k", "v"]).join(own_by_v.select("k", "v", "g"), ["k", "v"], "left")
@@ -298,16 +333,21 @@ def spark_join(spark: Any, keys: List[tuple], partitions: Optional[int] = None) 
              .select("k", "i", F.coalesce("m", F.lit(0).cast("byte")).alias("matched"),
                      (F.col("i") == F.col("oi")).cast("byte").alias("first")))
     kids = [KEYS.index(k) for k, *_ in keys]
-    theirs = _scatter(p_out, {kid: len(k[1]) // 12 for kid, k in zip(kids, keys)},
-                      [("g", np.dtype("<u2"), JOIN_FILL), ("first", np.uint8, 0)])
-    ours = _scatter(o_out, {kid: len(k[2]) // 12 for kid, k in zip(kids, keys)},
-                    [("matched", np.uint8, 0), ("first", np.uint8, 0)])
+    try:
+        theirs = _scatter(p_out, {kid: len(k[1]) // 12 for kid, k in zip(kids, keys)},
+                          [("g", np.dtype("<u2"), JOIN_FILL), ("first", np.uint8, 0)])
+        ours = _scatter(o_out, {kid: len(k[2]) // 12 for kid, k in zip(kids, keys)},
+                        [("matched", np.uint8, 0), ("first", np.uint8, 0)])
+    finally:
+        if where is not None:
+            fs, root = pa.fs.FileSystem.from_uri(where if "://" in where else os.path.abspath(where))
+            fs.delete_dir(root)
     return [(key, theirs[kid]["g"].tobytes(), theirs[kid]["first"].tobytes(), ours[kid]["matched"].tobytes(),
              ours[kid]["first"].tobytes()) for kid, (key, *_) in zip(kids, keys)]
 
 
 def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float],
-               partitions: Optional[int] = None) -> None:
+               partitions: Optional[int] = None, join_dir: Optional[str] = None) -> None:
     """Pulls the session's tasks and runs them as Spark jobs until the run ends; joins
     the values on Spark when the core hands them out."""
     while True:
@@ -317,9 +357,11 @@ def _run_tasks(spark: Any, run: Run, tasks_per_job: int, stats: Dict[str, float]
         keys = run.take_join()
         if keys is not None:
             t0 = time.monotonic()
-            run.complete_join(spark_join(spark, keys, partitions))
+            outcome = spark_join(spark, keys, partitions, join_dir)
+            del keys  # the values' copies, before the core builds the view
+            run.complete_join(outcome)
             stats["join_seconds"] += time.monotonic() - t0
-            stats["join_values"] += sum((len(k[1]) + len(k[2])) // 12 for k in keys)
+            stats["join_values"] += sum(len(o[2]) + len(o[3]) for o in outcome)
         secret, tasks = got
         if not tasks:
             continue
@@ -425,7 +467,8 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     audience_out: Optional[str] = None, audience_format: str = "plain",
                     has_header: bool = True, receipt: Optional[str] = None,
                     suppress: Optional[str] = None, partitions: Optional[int] = None, tasks_per_job: Optional[int] = None,
-                    on_invite=None, label: str = "input", stats: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                    on_invite=None, label: str = "input", stats: Optional[Dict[str, Any]] = None,
+                    join_dir: Optional[str] = None) -> Dict[str, Any]:
     """This side of a match over a Spark DataFrame; returns the report dict (as ``cleanmatch match``).
 
     ``audience_out`` (audience mode) is a directory the matched input rows are written to
@@ -433,7 +476,10 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     google, google-sha256, meta, meta-sha256), one file with ``\r\n`` line ends and the
     command line's quoting. ``has_header=False`` for input read with ``header_row=0``
     (roles are guessed from the values only; a plain export has no header line). See the
-    package docstring for what runs where. ``stats``, a dict, receives the phases:
+    package docstring for what runs where. ``join_dir`` is where the join's input goes
+    as Parquet (a directory every executor can read: HDFS, S3, a shared filesystem;
+    default: the temporary directory in local mode, else none, and the values go through
+    the driver's JVM with ``createDataFrame``). ``stats``, a dict, receives the phases:
     ``prepare_seconds`` (read, normalize, deduplicate, gather), ``protocol_seconds``
     (from the session's start to the report), within it ``jobs``, ``tasks`` and
     ``job_seconds`` (blind and evaluate on Spark) and ``join_seconds``, ``join_values``
@@ -465,7 +511,11 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                   "join_values": 0})
     t_run = time.monotonic()
     try:
-        _run_tasks(spark, run, per_job, stats, partitions)
+        if join_dir is None and spark.sparkContext.master.startswith("local"):
+            import tempfile
+
+            join_dir = tempfile.gettempdir()
+        _run_tasks(spark, run, per_job, stats, partitions, join_dir)
     except BaseException as e:
         # Tell the partner and end the session rather than leave it waiting.
         run.cancel(f"the Spark job failed ({type(e).__name__})")
