@@ -118,7 +118,7 @@ def test_module_help_lists_the_match_options():
                          text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     for opt in ("--input", "--master", "--invite", "--relay", "--preset", "--default-country", "--columns",
-                "--header-row", "--audience-format",
+                "--header-row", "--audience-format", "--join-dir",
                 "--mode", "--k", "--group", "--yes", "--code", "--relay-ca", "--audience-out", "--receipt"):
         assert opt in out.stdout
 
