@@ -56,9 +56,9 @@ def parser() -> argparse.ArgumentParser:
                         "template's columns, normalized), google-sha256 or meta-sha256 (hashed)")
     m.add_argument("--header-row", type=int, metavar="N",
                    help="CSV input: the header's row number (rows above it are skipped); 0 for no header row")
-    m.add_argument("--join-dir", help="a directory every executor can read (hdfs://, s3://, a shared filesystem) "
-                   "for the join's input as Parquet; default: the temporary directory in local mode, else the "
-                   "values go through the driver's JVM")
+    m.add_argument("--join-dir", help="a directory every executor can read (hdfs://, s3://, a shared "
+                   "filesystem) for the join's input as Parquet, removed after the join; default: a private "
+                   "temporary directory in local mode, else the values go through the driver's JVM")
     m.add_argument("--receipt", help="write the audit receipt (JSON) here")
     return p
 

@@ -477,9 +477,10 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     command line's quoting. ``has_header=False`` for input read with ``header_row=0``
     (roles are guessed from the values only; a plain export has no header line). See the
     package docstring for what runs where. ``join_dir`` is where the join's input goes
-    as Parquet (a directory every executor can read: HDFS, S3, a shared filesystem;
-    default: the temporary directory in local mode, else none, and the values go through
-    the driver's JVM with ``createDataFrame``). ``stats``, a dict, receives the phases:
+    as Parquet for the join's duration (a directory every executor can read and nobody
+    outside this partner's cluster: HDFS, S3, a shared filesystem; default in local mode:
+    a new private temporary directory; else none, and the values go through the driver's
+    JVM with ``createDataFrame``). ``stats``, a dict, receives the phases:
     ``prepare_seconds`` (read, normalize, deduplicate, gather), ``protocol_seconds``
     (from the session's start to the report), within it ``jobs``, ``tasks`` and
     ``job_seconds`` (blind and evaluate on Spark) and ``join_seconds``, ``join_values``
@@ -511,11 +512,19 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                   "join_values": 0})
     t_run = time.monotonic()
     try:
+        private = None
         if join_dir is None and spark.sparkContext.master.startswith("local"):
             import tempfile
 
-            join_dir = tempfile.gettempdir()
-        _run_tasks(spark, run, per_job, stats, partitions, join_dir)
+            # Mode 0700: the double-blinded values are for this partner's processes only.
+            join_dir = private = tempfile.mkdtemp(prefix="cleanmatch-")
+        try:
+            _run_tasks(spark, run, per_job, stats, partitions, join_dir)
+        finally:
+            if private is not None:
+                import shutil
+
+                shutil.rmtree(private, ignore_errors=True)
     except BaseException as e:
         # Tell the partner and end the session rather than leave it waiting.
         run.cancel(f"the Spark job failed ({type(e).__name__})")
