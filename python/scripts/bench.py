@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -102,6 +103,7 @@ def main() -> None:
         spark.stop()
     finally:
         relay.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     cores = os.cpu_count() or 1
     out["records_per_second_per_core_cli"] = round(args.n / out["cli_vs_cli_seconds"] / cores)
     out["records_per_second_per_core_spark"] = round(args.n / out["spark_vs_cli_seconds"] / cores)
