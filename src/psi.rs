@@ -48,7 +48,7 @@ mod shuffle;
 pub use error::PsiError;
 pub use key::{KeyCounts, KeyMask, MatchKey, MAX_VALUES_PER_KEY};
 pub use own_set::{BreakdownError, FlatRecords, OwnSet, ALL};
-pub use party::{Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK};
+pub use party::{JoinInput, JoinOutcome, Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK, UNMATCHED};
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};
 

@@ -99,7 +99,7 @@ pub use event::{Event, Origin};
 pub use link::{ACK_EVERY, WINDOW_BYTES};
 
 use crate::manifest::{Change, LocalRules, Manifest};
-use crate::psi::{KeyMask, OwnSet, Party, Progress, PsiError, Secret, Task};
+use crate::psi::{JoinInput, JoinOutcome, KeyMask, OwnSet, Party, Progress, PsiError, Secret, Task};
 use crate::report::Report;
 use crate::seal::Invite;
 use crate::wire::Message;
@@ -124,6 +124,8 @@ pub struct Session {
     events: VecDeque<Event>,
     failed: bool,
     finished: bool,
+    /// Join outside the core ([`Session::match_outside`]).
+    outside: bool,
 }
 
 impl Session {
@@ -156,6 +158,7 @@ impl Session {
             events: VecDeque::new(),
             failed: false,
             finished: false,
+            outside: false,
         }
     }
 
@@ -336,6 +339,9 @@ impl Session {
         let own = own.restricted(m.key_mask());
         let r = Secret::random().map_err(SessionError::from).and_then(|secret| {
             let mut party = Party::new(self.side, m, secret, own)?;
+            if self.outside {
+                party.match_outside();
+            }
             for msg in self.early.drain(..) {
                 party.handle(msg)?;
             }
@@ -347,6 +353,47 @@ impl Session {
             self.fail(e);
         }
         r
+    }
+
+    /// Matches outside the core (a driver joining on a cluster): call before
+    /// [`Session::start`]; then, once both directions are complete, [`Session::take_join`]
+    /// gives the values and [`Session::complete_join`] takes the outcome (see
+    /// [`crate::psi::JoinInput`]). Without it the core joins in memory.
+    pub fn match_outside(&mut self) {
+        self.outside = true;
+    }
+
+    /// After [`Session::match_outside`]: the values to join, once, when both directions
+    /// are complete.
+    pub fn take_join(&mut self) -> Option<JoinInput> {
+        if self.failed {
+            return None;
+        }
+        self.party.as_mut()?.take_join()
+    }
+
+    /// Hands back the outcome of the join [`Session::take_join`] gave.
+    ///
+    /// # Errors
+    /// [`SessionError::Party`] if the outcome does not fit the values handed out.
+    pub fn complete_join(&mut self, outcome: JoinOutcome) -> Result<(), SessionError> {
+        if self.failed {
+            return Ok(());
+        }
+        let r = match self.party.as_mut() {
+            Some(p) => p.complete_join(outcome).map_err(SessionError::from),
+            None => Err(SessionError::State("no run")),
+        };
+        match r {
+            Ok(()) => {
+                self.after_party();
+                Ok(())
+            }
+            Err(e) => {
+                self.fail(&e);
+                Err(e)
+            }
+        }
     }
 
     /// The next task to compute (with [`Session::secret`]), if any.

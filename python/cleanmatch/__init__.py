@@ -154,11 +154,15 @@ def inspect(
     group: Optional[str] = None,
     suppress: Optional[PathLike] = None,
     sheet: Optional[str] = None,
+    header_row: Optional[int] = None,
 ) -> Dict[str, Any]:
     """The local quality report of a file: the JSON ``cleanmatch inspect`` prints, as a dict.
 
     The file (CSV/TSV in any delimiter and common encodings, or .xlsx/.xls/.ods) is
     streamed in 1 MiB reads. ``columns`` overrides role guesses (``name=role,...``).
+    ``header_row`` as ``--header-row``: the header's 1-based row number (rows above it
+    are skipped), 0 for a file without a header row; ``None`` detects title lines and
+    the header.
 
     Raises:
         CleanmatchError: ``unreadable-file``, ``empty-file``, ``binary-file``,
@@ -166,7 +170,7 @@ def inspect(
             with the command line's message (``FILE: what is wrong``).
     """
     text = _native.inspect(os.fspath(path), preset, default_country, columns, group,
-                           os.fspath(suppress) if suppress else None, sheet)
+                           os.fspath(suppress) if suppress else None, sheet, header_row)
     return json.loads(text)
 
 
@@ -179,14 +183,16 @@ def read_file(
     group: Optional[str] = None,
     suppress: Optional[PathLike] = None,
     sheet: Optional[str] = None,
+    header_row: Optional[int] = None,
 ) -> RecordSet:
     """Reads a file into the records a match blinds (about 40 bytes + 32 per key each).
 
     ``len(records)`` is the number of usable records; ``records.report`` the quality
-    report (JSON text). Raises as :func:`inspect`, and ``no-usable-record``.
+    report (JSON text); ``header_row`` as in :func:`inspect`. Raises as :func:`inspect`
+    (``header-row`` too), and ``no-usable-record``.
     """
     return _native.read_file(os.fspath(path), preset, default_country, columns, group,
-                             os.fspath(suppress) if suppress else None, sheet)
+                             os.fspath(suppress) if suppress else None, sheet, header_row)
 
 
 def _print_invite(url: str) -> None:
@@ -211,6 +217,7 @@ def match(
     purpose: str = "overlap analysis",
     suppress: Optional[PathLike] = None,
     sheet: Optional[str] = None,
+    header_row: Optional[int] = None,
     yes: bool = False,
     code: Optional[str] = None,
     relay_ca: Optional[PathLike] = None,
@@ -229,7 +236,8 @@ def match(
     same); ``yes`` trusts the channel the invite travelled on (and accepts the manifest);
     without either both are asked on the terminal. ``relay_ca`` (a PEM file) adds
     certificate authorities for a ``wss://`` relay. ``audience_format`` as
-    ``--audience-format``: plain, google, meta, google-sha256, meta-sha256.
+    ``--audience-format``: plain, google, meta, google-sha256, meta-sha256;
+    ``header_row`` as ``--header-row`` (see :func:`inspect`).
     Progress goes to stderr. The blinding runs on every core of this process.
 
     Returns:
@@ -247,7 +255,7 @@ def match(
     else:
         print(f"reading {os.fspath(file)} ...", file=sys.stderr)
         records = read_file(file, preset, default_country=default_country, columns=columns, group=group,
-                            suppress=suppress, sheet=sheet)
+                            suppress=suppress, sheet=sheet, header_row=header_row)
         name = os.path.basename(os.fspath(file))
     run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
               measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,

@@ -61,8 +61,10 @@ def inspect(
     group: Optional[str] = None,
     suppress: Optional[str] = None,
     sheet: Optional[str] = None,
+    header_row: Optional[int] = None,
 ) -> str:
-    """The quality report as the JSON text ``cleanmatch inspect`` prints."""
+    """The quality report as the JSON text ``cleanmatch inspect`` prints; ``header_row`` as
+    ``--header-row`` (1-based, 0 for no header row, ``None`` detects it)."""
 
 def read_file(
     path: str,
@@ -72,6 +74,7 @@ def read_file(
     group: Optional[str] = None,
     suppress: Optional[str] = None,
     sheet: Optional[str] = None,
+    header_row: Optional[int] = None,
 ) -> RecordSet: ...
 
 def column_roles(
@@ -79,8 +82,25 @@ def column_roles(
     sample: Sequence[Sequence[str]],
     columns: Optional[str] = None,
     group: Optional[str] = None,
+    has_header: bool = True,
 ) -> Tuple[List[str], List[float], Optional[int]]:
-    """Guessed roles (with ``columns`` overrides), their confidences, and the group column index."""
+    """Guessed roles (with ``columns`` overrides), their confidences, and the group column index.
+    ``has_header=False``: the names are placeholders, only the values count."""
+
+JoinKeys = List[Tuple[str, bytes, bytes, bytes]]
+JoinOutcome = List[Tuple[str, bytes, bytes, bytes, bytes]]
+
+def join_in_memory(keys: JoinKeys) -> JoinOutcome:
+    """The core's own join of ``Run.take_join`` values, in the ``Run.complete_join`` layout."""
+
+class AudienceRows:
+    """Audience export rows in a ``--audience-format`` layout, as the command line's CSV lines."""
+
+    def __init__(self, format: str, roles: Sequence[str], default_country: Optional[str] = None) -> None: ...
+    def header(self, headers: Sequence[str]) -> str:
+        """The header line (no line end): ``headers`` for plain, the template's columns otherwise."""
+    def lines(self, rows: Sequence[Sequence[Optional[str]]]) -> List[str]:
+        """One CSV line (no line end) per row of fields."""
 
 class RecordSet:
     """A side's records (about 40 bytes + 32 per key each), consumed by :class:`Run`."""
@@ -142,6 +162,7 @@ class Run:
         audience_format: str = "plain",
         receipt: Optional[str] = None,
         external: bool = False,
+        external_join: bool = False,
         max_in_flight: int = 0,
         file_name: str = "",
     ) -> None: ...
@@ -149,6 +170,12 @@ class Run:
         self, max: int = 64, timeout: float = 1.0
     ) -> Optional[Tuple[Optional[bytes], List[Tuple[int, str, Optional[str], bytes]]]]:
         """External executor: ``(secret, [(id, "blind"|"evaluate", key, input)])``; ``None`` once ended."""
+    def take_join(self) -> Optional[JoinKeys]:
+        """``external_join``: once, ``[(key, partner, own, own_groups)]``: 12-byte values back to
+        back (the partner's in its record order) and one little-endian u16 own group per own value."""
+    def complete_join(self, outcome: JoinOutcome) -> None:
+        """``external_join``: ``[(key, partner_group, partner_first, own_matched, own_first)]``: u16 LE
+        smallest own group per partner value (65535: none), then one byte 0/1 per value."""
     def complete(self, id: int, output: bytes) -> None: ...
     def complete_invalid_point(self, id: int, index: int) -> None: ...
     def cancel(self, reason: str) -> None: ...

@@ -2,10 +2,15 @@
 
     .venv/bin/python python/scripts/bench.py --n 1000000 [--cli target/release/cleanmatch] [--master local[2]]
 
-Writes two files of N records per side (email + phone; half shared), then times
-(1) command line host vs command line guest and (2) Spark host (this machine, --master)
-vs command line guest, both through a real relay on 127.0.0.1, and the fixed cost of a
-Spark job. Prints one JSON object. Run it on a quiet machine: the figures are wall times.
+Writes two files of N records per side (email valid; the phone column does not normalize:
+exchange 000, so one key, as the figures in docs/python.md; half shared), then times
+(1) command line host vs command line guest and (2) Spark host (this machine, --master;
+matching as Spark joins) vs command line guest, both through a real relay on 127.0.0.1,
+and the fixed cost of a Spark job. Both runs must give the same report hash (same files,
+same manifest). Prints one JSON object: wall times, records per second per core (the
+records of one side over the whole match, divided by this machine's cores, which both
+sides share), and the Spark run's phases (read/normalize/deduplicate/gather, the blind
+and evaluate jobs, the join). Run it on a quiet machine: the figures are wall times.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,6 +62,7 @@ def main() -> None:
         host.wait()
         out["cli_vs_cli_seconds"] = round(time.monotonic() - t, 1)
         out["cli_vs_cli_own_matched"] = json.loads(guest.stdout)["own_matched"]
+        cli_hash = json.loads(guest.stdout)["report_hash"]
 
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         from pyspark.sql import SparkSession
@@ -83,14 +90,20 @@ def main() -> None:
 
         t = time.monotonic()
         df = driver.read_input(spark, [str(a)])
+        phases: dict = {}
         report = driver.match_dataframe(spark, df, host=True, relay=url, yes=True, max_records=4 * args.n,
-                                        on_invite=join)
+                                        on_invite=join, stats=phases)
         result["t"].join()
         out["spark_vs_cli_seconds"] = round(time.monotonic() - t, 1)
         out["spark_vs_cli_own_matched"] = report["own_matched"]
+        out["spark_phases"] = {k: round(v, 1) if isinstance(v, float) else v for k, v in phases.items()}
+        out["same_report_hash"] = report["report_hash"] == cli_hash
+        if not out["same_report_hash"]:
+            raise SystemExit("the Spark run's report differs from the command line's")
         spark.stop()
     finally:
         relay.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
     cores = os.cpu_count() or 1
     out["records_per_second_per_core_cli"] = round(args.n / out["cli_vs_cli_seconds"] / cores)
     out["records_per_second_per_core_spark"] = round(args.n / out["spark_vs_cli_seconds"] / cores)

@@ -22,7 +22,7 @@ use cleanmatch::export::AudienceFormat;
 use cleanmatch::loader::LoadOptions;
 use cleanmatch::manifest::{LocalRules, MeasurementRequest, Mode, Proposal, Side};
 use cleanmatch::policy::retry_for;
-use cleanmatch::psi::{OwnSet, PsiError, Task};
+use cleanmatch::psi::{JoinInput, JoinOutcome, MatchKey, OwnSet, PsiError, Task};
 use cleanmatch::relay::client::{RelayClient, RelayEvent, TlsRoots};
 use cleanmatch::seal::Invite;
 use cleanmatch::session::{Event, Origin, Session};
@@ -76,6 +76,8 @@ struct State {
     matched: Option<Vec<u32>>,
     /// Host: the relay has the room (its first `waiting`), so the invite may go out.
     room_open: bool,
+    /// External join: the values to join, until the caller takes them.
+    join: Option<JoinInput>,
 }
 
 struct Shared {
@@ -96,6 +98,8 @@ impl Shared {
 enum Input {
     /// A task's result.
     Done(u64, Result<Vec<u8>, PsiError>),
+    /// The outcome of an external join.
+    Join(Box<JoinOutcome>),
     /// Stop the run (the external executor failed); the partner is told why.
     Cancel(String),
 }
@@ -132,7 +136,7 @@ impl Run {
     /// Starts a match over `records` (a `RecordSet`, consumed). As host, `invite` is
     /// available at once; the run goes on in a background thread until `wait`.
     #[new]
-    #[pyo3(signature = (records, *, host=false, invite=None, relay=None, preset=cleanmatch::manifest::DEFAULT_PRESET.to_string(), mode="aggregate", k=cleanmatch::manifest::DEFAULT_K, group=None, measurement=None, min_records=0, max_records=cleanmatch::manifest::DEFAULT_MAX_RECORDS, purpose="overlap analysis".to_string(), yes=false, code=None, relay_ca=None, audience_out=None, audience_format="plain", receipt=None, external=false, max_in_flight=0, file_name=String::new()))]
+    #[pyo3(signature = (records, *, host=false, invite=None, relay=None, preset=cleanmatch::manifest::DEFAULT_PRESET.to_string(), mode="aggregate", k=cleanmatch::manifest::DEFAULT_K, group=None, measurement=None, min_records=0, max_records=cleanmatch::manifest::DEFAULT_MAX_RECORDS, purpose="overlap analysis".to_string(), yes=false, code=None, relay_ca=None, audience_out=None, audience_format="plain", receipt=None, external=false, external_join=false, max_in_flight=0, file_name=String::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         records: &mut RecordSet,
@@ -154,6 +158,7 @@ impl Run {
         audience_format: &str,
         receipt: Option<PathBuf>,
         external: bool,
+        external_join: bool,
         max_in_flight: usize,
         file_name: String,
     ) -> PyResult<Run> {
@@ -205,7 +210,10 @@ impl Run {
             return Err(error("no-usable-record", "no usable record"));
         }
         // Opened before the records are taken, so a usage error leaves them usable.
-        let (session, invite, relay) = open(&options, held)?;
+        let (mut session, invite, relay) = open(&options, held)?;
+        if external_join {
+            session.match_outside();
+        }
         let set = records.set.take().unwrap_or_default();
         let source = records.source.clone();
         let executor = if external {
@@ -316,6 +324,9 @@ impl Run {
                 if s.outcome.is_some() {
                     return None;
                 }
+                if s.join.is_some() {
+                    return Some((s.secret, Vec::new()));
+                }
                 if !s.tasks.is_empty() {
                     let n = s.tasks.len().min(max.max(1));
                     return Some((s.secret, s.tasks.drain(..n).collect::<Vec<_>>()));
@@ -344,6 +355,73 @@ impl Run {
                 .collect();
             (secret, tasks)
         }))
+    }
+
+    /// External join (`external_join=True`): once both directions are complete, the
+    /// values to join, once: `[(key, partner, own, own_groups), ...]` per key with values,
+    /// `partner` and `own` 12-byte values back to back (the partner's in its record
+    /// order), `own_groups` one little-endian u16 own group per own value; else `None`.
+    #[allow(clippy::type_complexity)]
+    fn take_join<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> Option<
+        Vec<(
+            &'static str,
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+            Bound<'py, PyBytes>,
+        )>,
+    > {
+        let input = self.shared.state.lock().ok()?.join.take()?;
+        let keys = MatchKey::ALL
+            .iter()
+            .filter(|k| !input.partner[k.index()].is_empty() || !input.own[k.index()].is_empty())
+            .map(|k| {
+                let i = k.index();
+                let groups: Vec<u8> = input.own_groups[i]
+                    .iter()
+                    .flat_map(|g| g.to_le_bytes())
+                    .collect();
+                (
+                    k.as_str(),
+                    PyBytes::new(py, &input.partner[i]),
+                    PyBytes::new(py, &input.own[i]),
+                    PyBytes::new(py, &groups),
+                )
+            })
+            .collect();
+        Some(keys)
+    }
+
+    /// External join: hands back the outcome, per key given by `take_join`:
+    /// `(key, partner_group, partner_first, own_matched, own_first)`, `partner_group` one
+    /// little-endian u16 per partner value (the smallest own group with an equal value,
+    /// 65535 for none), the others one byte (0 or 1) per value. The core checks the sizes
+    /// and computes the report from it.
+    #[allow(clippy::type_complexity)]
+    fn complete_join(
+        &self,
+        outcome: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>,
+    ) -> PyResult<()> {
+        let mut out = JoinOutcome::default();
+        for (key, group, first, matched, own_first) in outcome {
+            let k = MatchKey::parse(&key)
+                .ok_or_else(|| error("unknown-key", format!("unknown key '{key}'")))?
+                .index();
+            out.partner_group[k] = group
+                .chunks_exact(2)
+                .map(|b| {
+                    b.try_into()
+                        .map_or(cleanmatch::psi::UNMATCHED, u16::from_le_bytes)
+                })
+                .collect();
+            out.partner_first[k] = first.iter().map(|b| *b != 0).collect();
+            out.own_matched[k] = matched.iter().map(|b| *b != 0).collect();
+            out.own_first[k] = own_first.iter().map(|b| *b != 0).collect();
+        }
+        let _ = self.results.send(Input::Join(Box::new(out)));
+        Ok(())
     }
 
     /// External executor: hands back a task's result (points or values back to back).
@@ -526,6 +604,9 @@ async fn drive(
                 }),
             }
         }
+        if let Some(input) = session.take_join() {
+            shared.update(|s| s.join = Some(input));
+        }
         while let Some(frame) = session.poll_transmit() {
             if let Err(e) = conn.send(frame).await {
                 eprintln!("relay connection lost: {e}");
@@ -657,6 +738,9 @@ async fn drive(
                     in_flight = in_flight.saturating_sub(1);
                     let _ = session.complete(id, result);
                 }
+                Input::Join(outcome) => {
+                    let _ = session.complete_join(*outcome);
+                }
                 Input::Cancel(reason) => {
                     session.cancel(&reason);
                     while let Some(frame) = session.poll_transmit() {
@@ -697,4 +781,45 @@ async fn drive(
             },
         }
     }
+}
+
+/// The core's own join of values in the `Run.take_join` layout, returned in the
+/// `Run.complete_join` layout: the reference a driver's join (the Spark driver's) is
+/// tested against.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn join_in_memory(
+    keys: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>)>,
+) -> PyResult<Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>> {
+    let mut input = JoinInput::default();
+    let mut names = Vec::new();
+    for (key, partner, own, groups) in keys {
+        let k = MatchKey::parse(&key)
+            .ok_or_else(|| error("unknown-key", format!("unknown key '{key}'")))?;
+        let i = k.index();
+        input.partner[i] = partner;
+        input.own[i] = own;
+        input.own_groups[i] = groups
+            .chunks_exact(2)
+            .map(|b| b.try_into().map_or(0, u16::from_le_bytes))
+            .collect();
+        names.push((key, i));
+    }
+    let out = JoinOutcome::compute(&input, true);
+    let bytes = |v: &[bool]| v.iter().map(|b| u8::from(*b)).collect::<Vec<u8>>();
+    Ok(names
+        .into_iter()
+        .map(|(key, i)| {
+            (
+                key,
+                out.partner_group[i]
+                    .iter()
+                    .flat_map(|g| g.to_le_bytes())
+                    .collect(),
+                bytes(&out.partner_first[i]),
+                bytes(&out.own_matched[i]),
+                bytes(&out.own_first[i]),
+            )
+        })
+        .collect())
 }

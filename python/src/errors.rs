@@ -63,19 +63,5 @@ pub fn normalize_code(e: &NormalizeError) -> &'static str {
 
 /// The stable code of a file reading error.
 pub fn ingest_code(e: &IngestError) -> &'static str {
-    match e {
-        IngestError::EmptyFile => "empty-file",
-        IngestError::BinaryFile { .. } => "binary-file",
-        IngestError::FieldTooLong { .. }
-        | IngestError::RowTooLong { .. }
-        | IngestError::TooManyColumns { .. } => "file-limit",
-        IngestError::SpreadsheetTooLarge { .. } => "file-limit",
-        IngestError::InvalidSpreadsheet { .. }
-        | IngestError::NoSuchSheet { .. }
-        | IngestError::NoSheet => "spreadsheet",
-        IngestError::NoIdentifierColumn => "no-identifier-column",
-        IngestError::UnknownColumn { .. } => "unknown-column",
-        IngestError::UnknownRole { .. } => "unknown-role",
-        _ => "state",
-    }
+    e.code()
 }

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 mod columns;
 mod driver;
 mod errors;
+mod export;
 mod files;
 mod records;
 
@@ -44,5 +45,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<records::RecordSet>()?;
     m.add_class::<records::PartitionReader>()?;
     m.add_class::<driver::Run>()?;
+    m.add_class::<export::AudienceRows>()?;
+    m.add_function(wrap_pyfunction!(driver::join_in_memory, m)?)?;
     Ok(())
 }

@@ -383,15 +383,18 @@ impl PartitionReader {
 /// The column roles of a table with `headers`, guessed from the names and a `sample`
 /// of rows as for a file, then `columns` overrides (`name=role,...`) applied; and the
 /// 0-based index of the `group` column. Returns `(roles, confidences, group)`.
+/// `has_header=False`: the names are placeholders (`column 1`, ...), so only the values
+/// inform the guesses, as for a file read with `--header-row 0`.
 #[pyfunction]
-#[pyo3(signature = (headers, sample, columns=None, group=None))]
+#[pyo3(signature = (headers, sample, columns=None, group=None, has_header=true))]
 pub fn column_roles(
     headers: Vec<String>,
     sample: Vec<Vec<String>>,
     columns: Option<String>,
     group: Option<String>,
+    has_header: bool,
 ) -> PyResult<(Vec<String>, Vec<f32>, Option<usize>)> {
-    let mut guesses = cleanmatch::ingest::roles::guess_roles(&headers, true, &sample);
+    let mut guesses = cleanmatch::ingest::roles::guess_roles(&headers, has_header, &sample);
     if let Some(spec) = &columns {
         cleanmatch::ingest::roles::apply_overrides(&mut guesses, spec)
             .map_err(|e| error(ingest_code(&e), e))?;

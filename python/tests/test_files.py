@@ -45,3 +45,24 @@ def test_bad_input_gives_the_command_lines_error(cli, tmp_path, case):
     assert want.stderr.strip() == f"cleanmatch: {e.value}"
     assert e.value.code == {"missing-file": "unreadable-file", "missing-column": "unknown-column",
                             "bad-role": "unknown-role", "empty": "empty-file"}[case]
+
+
+def test_header_row_as_the_command_line(cli, tmp_path):
+    """`header_row` is `--header-row`: two title lines above the header, or no header."""
+    plain = tmp_path / "plain.csv"
+    write_messy(plain, range(200))
+    titled, bare = tmp_path / "titled.csv", tmp_path / "bare.csv"
+    body = plain.read_text()
+    titled.write_text("Customer export,,,\nQ3 2026,,,\n" + body)
+    bare.write_text(body.split("\n", 1)[1])
+    for f, row in ((titled, 3), (bare, 0)):
+        want = cli_inspect(cli, f, "--default-country", "US", "--header-row", str(row))
+        assert want.returncode == 0, want.stderr
+        got = cm.inspect(f, default_country="US", header_row=row)
+        assert got == json.loads(want.stdout)
+        assert got["records"] == 200
+        assert len(cm.read_file(f, default_country="US", header_row=row)) == 200
+    with pytest.raises(cm.CleanmatchError) as e:
+        cm.inspect(titled, header_row=400)
+    want = cli_inspect(cli, titled, "--header-row", "400")
+    assert e.value.code == "header-row" and want.stderr.strip() == f"cleanmatch: {e.value}"

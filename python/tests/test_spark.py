@@ -118,6 +118,7 @@ def test_module_help_lists_the_match_options():
                          text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     for opt in ("--input", "--master", "--invite", "--relay", "--preset", "--default-country", "--columns",
+                "--header-row", "--audience-format", "--join-dir",
                 "--mode", "--k", "--group", "--yes", "--code", "--relay-ca", "--audience-out", "--receipt"):
         assert opt in out.stdout
 
@@ -146,3 +147,54 @@ def test_a_suppression_file_removes_the_same_records_as_the_command_line(spark, 
     with pytest.raises(cm.CleanmatchError) as e:
         driver.prepare(spark, df, suppress=str(tmp_path / "missing.csv"))
     assert e.value.code == "unreadable-file" and "missing.csv: cannot read" in str(e.value)
+
+
+def test_header_row_reads_the_same_records_as_the_command_line(spark, tmp_path):
+    plain = tmp_path / "plain.csv"
+    write_messy(plain, range(300))
+    body = plain.read_text()
+    titled, bare = tmp_path / "titled.csv", tmp_path / "bare.csv"
+    titled.write_text("Customer export,,,\nQ3 2026,,,\n" + body)
+    bare.write_text(body.split("\n", 1)[1])
+    for f, row in ((titled, 3), (bare, 0)):
+        df = driver.read_input(spark, [str(f)], header_row=row)
+        rs = driver.prepare(spark, df, default_country="US", partitions=3, has_header=row != 0)
+        from_file = cm.read_file(f, default_country="US", header_row=row)
+        assert len(rs) == len(from_file) == 300
+        assert rs.fingerprint() == from_file.fingerprint(), f"header row {row}"
+    assert driver.read_input(spark, [str(titled)], header_row=3).columns == ["E-Mail", "Telefon", "Full Name", "Segment"]
+    assert driver.read_input(spark, [str(bare)], header_row=0).columns == [f"column {i}" for i in range(1, 5)]
+    with pytest.raises(cm.CleanmatchError) as e:
+        driver.read_input(spark, [str(titled)], header_row=900)
+    assert e.value.code == "header-row"
+
+
+@pytest.mark.parametrize("fmt", ["plain", "google-sha256"])
+def test_a_spark_audience_export_equals_the_command_lines(spark, cli, relay, tmp_path, fmt):
+    """`--audience-format` on Spark writes the bytes `cleanmatch match --audience-out` writes."""
+    a, b = tmp_path / "host.csv", tmp_path / "guest.csv"
+    write_clean(a, range(0, 300))
+    write_messy(b, range(200, 500), segment=False)
+    # The command line as the guest first, for the reference export.
+    want_out = tmp_path / "cli.csv"
+    host = subprocess.Popen([str(cli), "match", "--relay", relay, "--host", "--yes", "--file", str(a),
+                             "--mode", "audience"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    invite = host.stdout.readline().split(" ", 1)[1].strip()
+    guest = subprocess.run([str(cli), "match", "--invite", invite, "--file", str(b), "--yes", "--mode", "audience", "--default-country",
+                            "US", "--audience-out", str(want_out), "--audience-format", fmt],
+                           capture_output=True, text=True)
+    host.communicate()
+    assert guest.returncode == 0, guest.stderr
+    # Then Spark as the guest of a new host.
+    host = subprocess.Popen([str(cli), "match", "--relay", relay, "--host", "--yes", "--file", str(a),
+                             "--mode", "audience"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    invite = host.stdout.readline().split(" ", 1)[1].strip()
+    out = tmp_path / "spark"
+    report = driver.match_dataframe(spark, driver.read_input(spark, [str(b)]), invite=invite, yes=True,
+                                    mode="audience", default_country="US", audience_out=str(out),
+                                    audience_format=fmt, partitions=3)
+    host.communicate()
+    assert report["own_matched"] == 100 == report["audience_rows_written"]
+    written = [p for p in out.iterdir() if p.name.startswith("part-")]
+    assert len(written) == 1
+    assert written[0].read_bytes() == want_out.read_bytes()

@@ -1,7 +1,7 @@
 //! One side of a run as a sans-IO state machine: messages in, messages and work out.
 //! This file owns the run's state, its tasks and its progress; `prepare` queues this
-//! side's data, `inbound` checks and applies the partner's, `finish` computes the
-//! figures and the report, `error` names every way a run can stop.
+//! side's data, `inbound` checks and applies the partner's, `join` matches the
+//! values, `finish` computes the figures and the report, `error` names every way a run can stop.
 //!
 //! The heavy arithmetic is handed out as [`Task`]s so a caller can spread it over
 //! threads (native) or Web Workers (browser); [`Task::run`] does it in place.
@@ -13,17 +13,20 @@
 //! 3. The partner's points become evaluate tasks; their results are kept (the partner's
 //!    double-blinded values) and returned: in `audience` mode in the order received, in
 //!    `aggregate` mode once a key is complete, shuffled within each partner group.
-//! 4. When this side's values have come back and the partner's are evaluated, it
-//!    computes the [`View`] of the partner's records and sends it.
+//! 4. When this side's values have come back and the partner's are evaluated, it joins
+//!    them (in memory, or outside the core: `join`), computes the [`View`] of the
+//!    partner's records from the outcome and sends it.
 //! 5. With both views it assembles the [`Report`], sends its hash and compares it with
 //!    the partner's.
 
 mod error;
 mod finish;
 mod inbound;
+mod join;
 mod prepare;
 
 pub use error::{PartyError, ProtocolViolation, Whose};
+pub use join::{JoinInput, JoinOutcome, UNMATCHED};
 
 use super::own_set::OwnSet;
 use super::{blind_batch, evaluate_batch, KeyCounts, MatchKey, PsiError, Secret, VALUE_LEN};
@@ -113,6 +116,14 @@ pub struct Party {
     partner_hash: Option<[u8; 32]>,
     confirmed: bool,
     progress: Progress,
+    /// Join outside the core ([`Party::match_outside`]).
+    outside: bool,
+    matching: join::Matching,
+    /// Audience mode, after the join: own source rows matched.
+    matched: Option<Vec<u32>>,
+    /// Whether a side holds a value twice (the debug audit's model).
+    #[cfg(debug_assertions)]
+    repeats: bool,
 }
 
 #[derive(Default)]

@@ -205,27 +205,44 @@ impl ViewBuilder {
         self
     }
 
-    /// Adds one partner record: its merged group and its `(key, value)` pairs. A
-    /// matched record counts once, in the cell of the first own group it matched into,
-    /// so the cells of a group sum to the group's matched records.
+    /// Adds one partner record: its merged group and its `(key, value)` pairs, looked up
+    /// in `own` (the in-memory join; [`ViewBuilder::add_matched`] takes a join done
+    /// elsewhere).
     pub fn add(&mut self, group: u16, values: &[(usize, [u8; VALUE_LEN])], own: &OwnIndex) {
+        let mut facts = Vec::with_capacity(values.len());
+        for (key, value) in values {
+            // With noise, a value seen in an earlier partner record is not a first occurrence.
+            let first = self.seen.as_mut().is_none_or(|seen| seen.insert((*key as u8, *value)));
+            self.scratch.clear();
+            own.groups_of(*key, value, &mut self.scratch);
+            facts.push((*key, first, self.scratch.iter().min().copied()));
+        }
+        self.add_matched(group, &facts);
+    }
+
+    /// Adds one partner record whose values were matched already: its merged group and,
+    /// per value, `(key index, first, own group)`: `first` whether no earlier partner
+    /// record holds an equal value of the key, `own group` the smallest own merged group
+    /// holding an equal value (`None`: no match). A matched record counts once, in the
+    /// cell of the smallest own group it matched into, so the cells of a group sum to
+    /// the group's matched records; with noise, a partner value counts for its first
+    /// record only (the sensitivity the noise scale assumes).
+    pub fn add_matched(&mut self, group: u16, values: &[(usize, bool, Option<u16>)]) {
         self.records += 1;
-        self.scratch.clear();
+        let noised = self.rules.noise.is_some();
         // A record counts once per key however many values of the key it holds.
         let mut has = [false; MatchKey::COUNT];
         let mut hit = [false; MatchKey::COUNT];
-        for (key, value) in values {
-            let Some(slot) = has.get_mut(*key) else { continue };
+        let mut cell: Option<u16> = None;
+        for &(key, first, own_group) in values {
+            let Some(slot) = has.get_mut(key) else { continue };
             *slot = true;
-            // With noise, a partner value counts for one record only (the sensitivity
-            // the noise scale assumes).
-            if let Some(seen) = self.seen.as_mut() {
-                if !seen.insert((*key as u8, *value)) {
-                    continue;
-                }
+            if noised && !first {
+                continue;
             }
-            if own.groups_of(*key, value, &mut self.scratch) {
-                hit[*key] = true;
+            if let Some(g) = own_group {
+                hit[key] = true;
+                cell = Some(cell.map_or(g, |c| c.min(g)));
             }
         }
         let mut any = false;
@@ -241,8 +258,8 @@ impl ViewBuilder {
         if let Some(m) = self.group_matched.get_mut(usize::from(group)) {
             *m += 1;
         }
-        if let Some(own_group) = self.scratch.iter().min() {
-            *self.cells.entry((group, *own_group)).or_default() += 1;
+        if let Some(own_group) = cell {
+            *self.cells.entry((group, own_group)).or_default() += 1;
         }
     }
 

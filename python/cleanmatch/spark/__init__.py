@@ -24,13 +24,19 @@ Where each step runs:
 6. **Protocol** (driver): only sealed protocol messages go through the relay. The session
    sends at most its window of unacknowledged bytes and at most ``2 × tasks-per-job``
    tasks are out at once: the backpressure for large sets.
+7. **Match** (Spark joins and aggregations): once both directions are complete the core
+   hands out the partner's values and this side's returned values (``Run.take_join``);
+   they go to ``--join-dir`` as Parquet (or through ``createDataFrame``), Spark joins
+   them on (key, value) and the per-value outcome comes back (``Run.complete_join``).
+8. **Count and report** (driver): the core builds the figures from the outcome and
+   applies every disclosure rule; the report is the command line's, byte for byte.
 
-Limits: see docs/python.md (driver memory for the record set and the partner's values,
-2³² records per side on the wire, and ``--max-records``).
+Limits: see docs/python.md (driver memory for the record set and the values until the
+join, 2³² records per side on the wire, and ``--max-records``).
 """
 
 from __future__ import annotations
 
-from .driver import match_dataframe, read_input
+from .driver import match_dataframe, read_input, spark_join
 
-__all__ = ["match_dataframe", "read_input"]
+__all__ = ["match_dataframe", "read_input", "spark_join"]

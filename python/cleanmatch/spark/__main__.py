@@ -50,6 +50,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--code", metavar="NNNNNN", help="the verification code your partner told you (six digits, "
                                                     "spaces ignored): the run stops unless this side shows the same")
     m.add_argument("--audience-out", help="audience mode: write this side's matched rows (CSV) to this directory")
+    m.add_argument("--audience-format", default="plain",
+                   choices=["plain", "google", "google-sha256", "meta", "meta-sha256"],
+                   help="layout of --audience-out: plain (the input's own columns), google or meta (the upload "
+                        "template's columns, normalized), google-sha256 or meta-sha256 (hashed)")
+    m.add_argument("--header-row", type=int, metavar="N",
+                   help="CSV input: the header's row number (rows above it are skipped); 0 for no header row")
+    m.add_argument("--join-dir", help="a directory every executor can read (hdfs://, s3://, a shared "
+                   "filesystem) for the join's input as Parquet, removed after the join; default: a private "
+                   "temporary directory in local mode, else the values go through the driver's JVM")
     m.add_argument("--receipt", help="write the audit receipt (JSON) here")
     return p
 
@@ -76,13 +85,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     spark = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        df = read_input(spark, args.input, args.format, args.delimiter)
+        df = read_input(spark, args.input, args.format, args.delimiter, args.header_row)
         report = match_dataframe(
             spark, df, host=args.host, invite=args.invite, relay=args.relay, preset=args.preset,
             default_country=args.default_country, columns=args.columns, mode=args.mode, k=args.k,
             group=args.group, measurement=args.measurement, min_records=args.min_records,
             max_records=args.max_records, purpose=args.purpose, yes=args.yes, code=args.code,
-            relay_ca=args.relay_ca, audience_out=args.audience_out,
+            relay_ca=args.relay_ca, audience_out=args.audience_out, audience_format=args.audience_format,
+            has_header=args.header_row != 0, join_dir=args.join_dir,
             receipt=args.receipt, suppress=args.suppress, partitions=args.partitions, tasks_per_job=args.tasks_per_job,
             label=" ".join(args.input),
         )

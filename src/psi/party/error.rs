@@ -116,6 +116,9 @@ pub enum ProtocolViolation {
     AbortInRun,
     /// A task result for no task of this run (a caller's mistake).
     UnknownTask,
+    /// A join outcome without a join handed out, or one that does not fit the values
+    /// handed out (a caller's mistake).
+    JoinOutcome,
 }
 
 impl core::fmt::Display for ProtocolViolation {
@@ -148,6 +151,7 @@ impl core::fmt::Display for ProtocolViolation {
             Self::NegotiationAfterAgreement => f.write_str("negotiation message after the agreement"),
             Self::AbortInRun => f.write_str("abort handled by the session"),
             Self::UnknownTask => f.write_str("result for an unknown task"),
+            Self::JoinOutcome => f.write_str("a join outcome that does not fit the values handed out"),
         }
     }
 }

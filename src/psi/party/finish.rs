@@ -2,12 +2,12 @@
 //! the partner's records ([`View`]), the report from both views and the comparison of
 //! the two hashes; in audience mode this side's matched rows.
 
+use super::join::{JoinOutcome, Matching, UNMATCHED};
 use super::{Party, PartyError, ProtocolViolation};
-use crate::manifest::{Mode, Side};
-use crate::psi::{MatchKey, VALUE_LEN};
-use crate::report::{check, OwnIndex, Report, View, ViewBuilder, ViewRules};
+use crate::manifest::Side;
+use crate::psi::MatchKey;
+use crate::report::{check, Report, View, ViewBuilder, ViewRules};
 use crate::wire::Message;
-use std::collections::HashSet;
 
 impl Party {
     fn partner_done(&self) -> bool {
@@ -22,11 +22,17 @@ impl Party {
     }
 
     pub(super) fn try_finish(&mut self) -> Result<(), PartyError> {
-        if self.my_view.is_none() && self.partner_done() && self.own_done() {
-            let view = self.compute_view()?;
-            let json = serde_json::to_string(&view).map_err(|_| ProtocolViolation::UnreadableFigures)?;
-            self.outbox.push_back(Message::PartnerView { manifest_hash: self.manifest_hash, json });
-            self.my_view = Some(view);
+        if matches!(self.matching, Matching::Collecting) && self.partner_done() && self.own_done() {
+            let input = self.join_input();
+            if self.outside {
+                self.matching = Matching::Outside(Some(Box::new(input)));
+                return Ok(());
+            }
+            // First occurrences matter under noise, and to the debug builds' audit.
+            let first = self.manifest.output.epsilon.is_some() || cfg!(debug_assertions);
+            let outcome = JoinOutcome::compute(&input, first);
+            drop(input);
+            self.apply_join(&outcome)?;
         }
         if self.report.is_none() {
             if let (Some(mine), Some(theirs)) = (&self.my_view, &self.their_view) {
@@ -55,36 +61,6 @@ impl Party {
         Ok(())
     }
 
-    /// Own values as returned, mapped to own merged groups.
-    fn own_index(&self) -> OwnIndex {
-        let mut index = OwnIndex::new();
-        for key in MatchKey::ALL {
-            let k = key.index();
-            let values = &self.own_returned[k];
-            if self.manifest.mode == Mode::Audience {
-                for v in values {
-                    index.insert(k, *v, 0);
-                }
-                continue;
-            }
-            // Aggregate: group after group, as many values as own records of that
-            // merged group hold of this key.
-            let mut per_group = vec![0usize; self.own_merged.labels.len()];
-            for (g, counts, _) in &self.own.records {
-                if let Some(m) = self.own_merged.merged(*g) {
-                    per_group[usize::from(m)] += counts.get(key);
-                }
-            }
-            let mut it = values.iter();
-            for (g, n) in per_group.iter().enumerate() {
-                for v in it.by_ref().take(*n) {
-                    index.insert(k, *v, g as u16);
-                }
-            }
-        }
-        index
-    }
-
     /// This side's records that hold each key (a record with two emails counts once; the
     /// set header's key counts are values).
     fn own_key_records(&self) -> [u64; MatchKey::COUNT] {
@@ -97,9 +73,10 @@ impl Party {
         out
     }
 
-    fn compute_view(&self) -> Result<View, PartyError> {
+    /// The view of the partner's records from the join's outcome (see
+    /// [`ViewBuilder::add_matched`]), record by record in the partner's order.
+    pub(super) fn view_from(&self, outcome: &JoinOutcome) -> Result<View, PartyError> {
         let p = self.partner.as_ref().ok_or(ProtocolViolation::PointsBeforeHeader)?;
-        let own = self.own_index();
         let rules = ViewRules {
             about: Some(if self.side == Side::Host { Side::Guest } else { Side::Host }),
             own_counts: self.own_merged.counts.clone(),
@@ -109,17 +86,18 @@ impl Party {
         };
         let mut builder = ViewBuilder::new(self.manifest.k, p.merged.clone(), self.own_merged.labels.clone()).with_rules(rules);
         let mut cursors = [0usize; MatchKey::COUNT];
-        let mut pairs = Vec::with_capacity(MatchKey::COUNT);
+        let mut facts = Vec::with_capacity(MatchKey::COUNT);
         for (g, counts) in &p.structure {
-            pairs.clear();
+            facts.clear();
             for (k, cursor) in cursors.iter_mut().enumerate() {
                 for _ in 0..counts.at(k) {
-                    let v = p.values[k].get(*cursor).ok_or(ProtocolViolation::FewerPointsThanStructure)?;
+                    let group = *outcome.partner_group[k].get(*cursor).ok_or(ProtocolViolation::FewerPointsThanStructure)?;
+                    let first = outcome.partner_first[k].get(*cursor).copied().unwrap_or(true);
                     *cursor += 1;
-                    pairs.push((k, *v));
+                    facts.push((k, first, (group != UNMATCHED).then_some(group)));
                 }
             }
-            builder.add(p.merged.merged(*g).unwrap_or(0), &pairs, &own);
+            builder.add_matched(p.merged.merged(*g).unwrap_or(0), &facts);
         }
         Ok(builder.finish(&self.manifest.keys)?)
     }
@@ -152,47 +130,17 @@ impl Party {
         self.confirmed
     }
 
-    /// In `audience` mode, once this side's values are back and the partner's
-    /// evaluated: the source rows of this side's matched records, ascending.
-    /// `None` in `aggregate` mode or before then.
+    /// In `audience` mode, once the join is done: the source rows of this side's
+    /// matched records, ascending. `None` in `aggregate` mode or before then.
     pub fn matched_rows(&self) -> Option<Vec<u32>> {
-        if self.manifest.mode != Mode::Audience || !self.own_done() || !self.partner_done() {
-            return None;
-        }
-        let p = self.partner.as_ref()?;
-        let sets: Vec<HashSet<&[u8; VALUE_LEN]>> = p.values.iter().map(|v| v.iter().collect()).collect();
-        let mut cursors = [0usize; MatchKey::COUNT];
-        let mut rows = Vec::new();
-        for (_, counts, row) in &self.own.records {
-            let mut hit = false;
-            for (k, cursor) in cursors.iter_mut().enumerate() {
-                for _ in 0..counts.at(k) {
-                    if let Some(v) = self.own_returned[k].get(*cursor) {
-                        hit |= sets[k].contains(v);
-                    }
-                    *cursor += 1;
-                }
-            }
-            if hit {
-                rows.push(*row);
-            }
-        }
-        rows.sort_unstable();
-        Some(rows)
+        self.matched.clone()
     }
 }
 
 #[cfg(debug_assertions)]
 impl Party {
     fn audit_report(&self, figures: &crate::report::Figures) -> Result<crate::report::audit::Model, crate::report::audit::Leak> {
-        let repeated = |vs: &[[u8; crate::psi::VALUE_LEN]]| {
-            let mut seen = std::collections::HashSet::with_capacity(vs.len());
-            vs.iter().any(|v| !seen.insert(*v))
-        };
-        let duplicates = MatchKey::ALL.iter().any(|k| {
-            repeated(&self.own_returned[k.index()]) || self.partner.as_ref().is_some_and(|p| repeated(&p.values[k.index()]))
-        });
-        if duplicates {
+        if self.repeats {
             crate::report::audit::audit_per_view(figures)
         } else {
             crate::report::audit::audit(figures)

@@ -61,6 +61,9 @@ impl Party {
                     return Err(ProtocolViolation::ReturnedOutOfOrder { key: mkey, seq }.into());
                 }
                 self.own_returned_seq[key] += 1;
+                if !matches!(self.matching, super::join::Matching::Collecting) {
+                    return Err(ProtocolViolation::MoreValuesThanSent.into());
+                }
                 let got = &mut self.own_returned[key];
                 got.extend(values.chunks_exact(VALUE_LEN).map(to_value));
                 if got.len() > self.own_key_counts[key] as usize {

@@ -89,6 +89,11 @@ impl Party {
             partner_hash: None,
             confirmed: false,
             progress: Progress::default(),
+            outside: false,
+            matching: Default::default(),
+            matched: None,
+            #[cfg(debug_assertions)]
+            repeats: false,
             own,
         };
         party.queue_own();
