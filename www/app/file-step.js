@@ -5,6 +5,7 @@
 import { keyOfRole, kindOfRole, normalizeExample, sniffFile } from '../pkg/page-helpers.js';
 import { $, bytes, count, duration, fill, h } from './dom.js';
 import { hideError, showError } from './errors.js';
+import { outputRules } from './output-rules.js';
 import { PRESETS, ROLES, TEMPLATES } from './presets.js';
 
 const section = () => document.querySelector('section[data-step="file"]');
@@ -321,6 +322,7 @@ function hostSettings(sec) {
     k: Number($('#k', sec).value) || 50,
     minRecords: Number($('#min-records', sec).value) || 0,
     purpose: $('#purpose', sec).value.trim(),
+    output: outputRules($('#epsilon', sec), $('#pair-rules', sec)),
     exposed: $('#exposed-label', sec).value.trim(),
     control: $('#control-label', sec).value.trim(),
   };
