@@ -90,7 +90,10 @@ fn summary(r: &QualityReport) -> String {
         s.push_str(&format!("    {} = {} ({:.2}): {}\n", c.name, c.role.as_str(), c.confidence, c.evidence));
     }
     for (kind, k) in &r.by_key {
-        s.push_str(&format!("  {kind}: {} valid, {} invalid, {} empty, {} duplicate\n", k.valid, k.invalid, k.empty, k.duplicate));
+        s.push_str(&format!(
+            "  {kind}: {} valid, {} invalid, {} empty, {} duplicate\n",
+            k.valid, k.invalid, k.empty, k.duplicate
+        ));
     }
     for (why, n) in &r.unused_rows {
         s.push_str(&format!("  not used ({why}): {n}\n"));
