@@ -1,6 +1,7 @@
 // Drives the real page (www/) in two browser contexts through the real `cleanmatch
 // serve`, records everything both pages send (for the privacy canary), and writes the
 // test files. Used by tests/browser/page-*.test.mjs.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -79,6 +80,19 @@ export async function setupPage() {
       fs.rmSync(files, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `cleanmatch audit` (the core's exact auditor, the binary `cleanmatch serve` runs from)
+ * on a report JSON such as a page's download: `{ status, out, stderr }`.
+ */
+export function auditReport(env, json, name = 'report.json') {
+  const bin = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'cleanmatch');
+  const file = env.write(name, typeof json === 'string' ? json : JSON.stringify(json));
+  const r = spawnSync(bin, ['audit', file], { encoding: 'utf8' });
+  let out = null;
+  try { out = JSON.parse(r.stdout); } catch { /* shown through stderr */ }
+  return { status: r.status, out, stderr: r.stderr };
 }
 
 /** Waits until every plaintext message a tapped page handed out has reached the test. */

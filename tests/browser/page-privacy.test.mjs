@@ -6,11 +6,8 @@
 // by `cleanmatch audit` (the core's exact auditor), which must also fail on a report
 // edited to leak. Then noise (ε) and IAB PAIR output rules chosen on the page.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { root } from './harness.mjs';
-import { canary, guestUntilAccept, hostUntilInvite, identifierForms, setupPage, shot, tapSettled, waitReport } from './page-driver.mjs';
+import { auditReport, canary, guestUntilAccept, hostUntilInvite, identifierForms, setupPage, shot, tapSettled, waitReport } from './page-driver.mjs';
 
 const K = 10;
 const HOST_N = 2000;
@@ -46,7 +43,6 @@ const guestEmail = (j) => (j < SHARED ? ` Shopper${j}@EXAMPLE.com` : `guest${j}@
 
 let env;
 let files;
-const cleanmatch = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'cleanmatch');
 
 before(async () => {
   env = await setupPage();
@@ -66,12 +62,7 @@ async function downloaded(page, selector) {
   return Buffer.concat(await (await d.createReadStream()).toArray()).toString('utf8');
 }
 
-/** `cleanmatch audit` on a report JSON: its parsed output and exit status. */
-function audit(json, name) {
-  const file = env.write(name, typeof json === 'string' ? json : JSON.stringify(json));
-  const r = spawnSync(cleanmatch, ['audit', file], { encoding: 'utf8' });
-  return { status: r.status, out: r.stdout ? JSON.parse(r.stdout) : null, stderr: r.stderr };
-}
+const audit = (json, name) => auditReport(env, json, name);
 
 /** Label forms grouped by length, as `canary` takes them. */
 function forms(labels) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  canary, guestCsv, guestRows, guestUntilAccept, hostCsv, hostRows, hostUntilInvite, identifierForms, setupPage, shot, waitReport,
+  auditReport, canary, guestCsv, guestRows, guestUntilAccept, hostCsv, hostRows, hostUntilInvite, identifierForms, setupPage, shot, waitReport,
 } from './page-driver.mjs';
 
 const HOST_N = 2000;
@@ -89,6 +89,7 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   assert.equal(receipt.disclosure_rule.noise, null);
   const json = JSON.parse(await downloaded(h, '[data-action="download-json"]'));
   assert.equal(json.report.figures.host.matched, SHARED);
+  assert.equal(auditReport(env, json, 'overlap-report.json').status, 0, 'the downloaded report passes the auditor');
   assert.deepEqual([...h.problems, ...g.problems], []);
 });
 
@@ -146,6 +147,10 @@ test('segment insights: per-segment counts, "< k" for a small cell and its compl
   }
   assert.ok(complements >= 1, 'at least one complementary suppression');
   assert.match(await text(h, 'disclosure-rule'), /no suppressed count can be narrowed to less than 10/);
+  // The report as the page downloads it passes the core's exact auditor.
+  const audited = auditReport(env, await downloaded(h, '[data-action="download-json"]'), 'segments-report.json');
+  assert.equal(audited.status, 0, `${JSON.stringify(audited.out)} ${audited.stderr}`);
+  assert.equal(audited.out.model, 'joint');
   // The guest sees the host's segments as its partner's, with the same figures.
   const guestSide = await g.locator('[data-testid="segments-partner"] tr[data-segment="trial"] td').allInnerTexts();
   assert.equal(guestSide[1], `< ${k}`);
@@ -189,6 +194,8 @@ test('campaign measurement: the guest tightens k (highlighted for the host), the
   assert.equal(await text(h, 'lift-value'), pct(lift));
   assert.equal(await text(g, 'lift-value'), pct(lift));
   assert.match(await text(h, 'lift'), /95% confidence interval \+\d+\.\d% to \+\d+\.\d%/);
+  const audited = auditReport(env, await downloaded(g, '[data-action="download-json"]'), 'measurement-report.json');
+  assert.equal(audited.status, 0, `${JSON.stringify(audited.out)} ${audited.stderr}`);
   await close(h, g);
 });
 
