@@ -202,6 +202,11 @@ test('the host picks noise (ε = 1) and IAB PAIR rules: both pages show "about �
   await h.selectOption('[data-testid="epsilon"]', '0.1');
   assert.match(await h.innerText('#epsilon-text'), /×1\.1/);
   await h.selectOption('[data-testid="epsilon"]', '1');
+  assert.equal(await h.inputValue('[data-testid="min-records"]'), '100');
+  await h.check('[data-testid="pair-rules"]');
+  assert.equal(await h.inputValue('[data-testid="min-records"]'), '1000', 'PAIR implies lists of at least 1,000');
+  await h.uncheck('[data-testid="pair-rules"]');
+  assert.equal(await h.inputValue('[data-testid="min-records"]'), '100');
   await h.check('[data-testid="pair-rules"]');
   await shot(h, 'page-privacy-pair-host-2-file');
   await h.click('[data-testid="check-file"]');
@@ -232,6 +237,7 @@ test('the host picks noise (ε = 1) and IAB PAIR rules: both pages show "about �
   assert.ok(Math.abs(f.guest.matched - shared) <= 4 * margin, `guest matched ${f.guest.matched}`);
   assert.equal(await text(h, 'overlap-count'), shown(f.host.matched));
   assert.equal(await text(g, 'overlap-count'), shown(f.guest.matched));
+  assert.equal(await g.textContent('[data-testid="venn"] .venn-overlap'), `≈ ${f.guest.matched.toLocaleString('en-US')}`);
   // PAIR: whole percents, ">85%" above 85 %.
   const pct = (m, n) => (m * 100 > 85 * n ? '>85%' : `${Math.round((m / n) * 100)}%`);
   assert.equal(await text(h, 'own-rate'), pct(f.host.matched, HOST_N));

@@ -9,7 +9,7 @@ import { $, count, fill, h, templateName } from './dom.js';
 import { jsonBlob, reportHtml, save, stamp } from './download.js';
 import { currentError, hideError, showError } from './errors.js';
 import { initFileStep } from './file-step.js';
-import { outputRules, plaintextTap, wireEpsilonHint } from './output-rules.js';
+import { outputRules, plaintextTap, wireEpsilonHint, wirePairMinimum } from './output-rules.js';
 import { TEMPLATES } from './presets.js';
 import { ProgressView } from './progress-step.js';
 import { renderReport } from './report-view.js';
@@ -95,6 +95,7 @@ function wireStatic() {
   window.addEventListener('hashchange', () => location.reload());
   wireEpsilonHint($('#epsilon'));
   wireEpsilonHint($('#guest-epsilon'));
+  wirePairMinimum($('#pair-rules'), $('#min-records'));
 }
 
 // ---- host ----------------------------------------------------------------------------

@@ -19,6 +19,26 @@ export function wireEpsilonHint(select) {
   show();
 }
 
+/**
+ * PAIR rules need lists of at least 1,000 records (the IAB Tech Lab PAIR specification;
+ * the core's `PAIR_MIN_RECORDS` enforces it): the smallest-list field says so while the
+ * box is ticked, and goes back to what the user had when it is not.
+ */
+export function wirePairMinimum(checkbox, minRecords) {
+  const PAIR_MIN = 1000;
+  let before = minRecords.value;
+  checkbox.addEventListener('change', () => {
+    if (checkbox.checked) {
+      before = minRecords.value;
+      if ((Number(minRecords.value) || 0) < PAIR_MIN) minRecords.value = String(PAIR_MIN);
+      minRecords.min = String(PAIR_MIN);
+    } else {
+      minRecords.min = '0';
+      minRecords.value = before;
+    }
+  });
+}
+
 /** `{ epsilon?, pair }` from an ε select and a PAIR checkbox (`epsilon` absent when off). */
 export function outputRules(select, checkbox) {
   return { ...(select.value ? { epsilon: select.value } : {}), pair: checkbox.checked };
