@@ -48,6 +48,7 @@ mod shuffle;
 pub use error::PsiError;
 pub use key::{KeyCounts, KeyMask, MatchKey, MAX_VALUES_PER_KEY};
 pub use own_set::{BreakdownError, FlatRecords, OwnSet, ALL};
+pub(crate) use own_set::check_breakdown;
 pub use party::{Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK};
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};

@@ -282,6 +282,32 @@ test('the guest requires stronger noise and PAIR: the host sees both as changes,
   await close(h, g);
 });
 
+test('a breakdown column that looks like an identifier is refused while the file is checked, before anything is sent', async () => {
+  const mark = env.sent.length;
+  const file = env.write('with-ids.csv', `Email,Customer no,Plan\n${Array.from({ length: 300 }, (_, i) => `buyer${i}@example.com,C${String(i).padStart(6, '0')},${HOST_LARGE[i % 3]}`).join('\n')}\n`);
+  const h = await env.party('host');
+  await h.goto(env.server.url);
+  await h.locator('[data-testid="template"]').locator('input[value="segments"]').check();
+  await h.click('[data-testid="create-room"]');
+  await h.setInputFiles('[data-testid="file-input"]', file);
+  await h.waitForSelector('[data-testid="check-file"]:visible');
+  await h.selectOption('[data-testid="group-column"]', 'Customer no');
+  await h.click('[data-testid="check-file"]');
+  await h.waitForSelector('[data-testid="error"]:visible');
+  assert.equal(await h.getAttribute('[data-testid="error"]', 'data-code'), 'breakdown-identifier');
+  assert.match(await text(h, 'error'), /looks like an identifier[^]*most of its values occur once/);
+  assert.ok(await h.isDisabled('[data-testid="file-continue"]'));
+  await shot(h, 'page-privacy-breakdown-identifier');
+  // A column of segments is fine.
+  await h.selectOption('[data-testid="group-column"]', 'Plan');
+  await h.click('[data-testid="check-file"]');
+  await h.waitForSelector('[data-testid="file-continue"]:visible');
+  assert.ok(await h.isEnabled('[data-testid="file-continue"]'));
+  assert.deepEqual(env.sent.slice(mark).filter((x) => x.kind.startsWith('ws')).map((x) => x.url), [], 'no connection to the relay yet');
+  assert.deepEqual(h.problems, []);
+  await close(h);
+});
+
 test('the canary over plaintext catches a leaked label in the wire encoding', () => {
   // A set header as the wire writes it: label length, label bytes, count.
   const header = Buffer.concat([Buffer.from([HOST_SMALL[0].length]), Buffer.from(HOST_SMALL[0]), Buffer.from([1, 0, 0, 0])]);

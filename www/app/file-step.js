@@ -290,6 +290,10 @@ export function initFileStep(ctx) {
     if (!q.records) {
       showError({ code: 'set-empty' }, [{ label: 'Set the column roles', run: () => $('.preview select', sec)?.focus() }]);
       $('[data-testid="file-continue"]', sec).disabled = true;
+    } else if (q.group?.refused) {
+      // The core would refuse it at the start of the run: say so before anything is sent.
+      showError({ code: 'breakdown-identifier', message: q.group.refused }, [{ label: 'Choose another breakdown column', run: () => $('#group-column', sec)?.focus() }]);
+      $('[data-testid="file-continue"]', sec).disabled = true;
     } else {
       $('[data-testid="file-continue"]', sec).disabled = false;
     }
