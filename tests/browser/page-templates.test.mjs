@@ -1,7 +1,7 @@
 // The page end to end, as two people use it: host and guest in separate browser
 // contexts, through the real relay of `cleanmatch serve`, one test per template with
 // figures known from the generated files, and the privacy canary over everything both
-// pages sent.
+// pages sent and every data message their sessions sealed or opened.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -30,13 +30,15 @@ after(async () => {
   const forms = identifierForms([...host.map((r) => r.email), ...guest.map((r) => r.email)]);
   const hits = canary(env.sent, forms);
   const frames = env.sent.filter((s) => s.kind === 'ws').length;
+  const plaintexts = env.sent.filter((s) => s.kind.startsWith('plain-')).length;
   // No third-party requests: every URL is the page's own server (or a local blob/data URL).
   const origin = new URL(env.server.url);
-  const foreign = env.sent.filter((s) => s.kind !== 'ws').map((s) => s.url)
+  const foreign = env.sent.filter((s) => s.kind === 'http' || s.kind === 'ws-open').map((s) => s.url)
     .filter((u) => !/^(blob|data):/.test(u) && new URL(u).host !== origin.host);
   await env?.close();
   const pagesRan = env.sent.some((s) => s.kind === 'ws-open'); // not when filtered to the canary's self-test
   assert.ok(!pagesRan || frames >= 10, `the canary saw only ${frames} WebSocket frames`);
+  assert.ok(!pagesRan || plaintexts >= 10, `the canary saw only ${plaintexts} plaintext messages`);
   assert.deepEqual(foreign, [], 'requests to other hosts');
   assert.deepEqual(hits.slice(0, 10), [], `identifiers left the page (${hits.length} hits)`);
 });
@@ -44,8 +46,9 @@ after(async () => {
 const text = (page, id) => page.innerText(`[data-testid="${id}"]`);
 
 async function pair(shots) {
-  const h = await env.party('host');
-  const g = await env.party('guest');
+  // Tapped: the canary also reads every data message in plaintext (the frames are sealed).
+  const h = await env.party('host', { tap: true });
+  const g = await env.party('guest', { tap: true });
   return [h, g, shots];
 }
 
