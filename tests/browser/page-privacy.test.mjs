@@ -268,8 +268,8 @@ test('the host picks noise (ε = 1) and IAB PAIR rules: both pages show "about �
 
 test('the guest requires stronger noise and PAIR: the host sees both as changes, and they apply', async () => {
   const { h, g, changes } = await collaborate({ template: 'overlap' }, { epsilon: '0.5', pairRules: true }, { shots: 'page-privacy-guest-rules' });
-  assert.match(changes, /privacy budget ε none → 0\.5/);
-  assert.match(changes, /PAIR output rules off → on/);
+  assert.match(changes, /random noise off → ε = 0\.5/);
+  assert.match(changes, /IAB PAIR output rules off → on/);
   const json = JSON.parse(await downloaded(g, '[data-action="download-json"]'));
   assert.equal(json.manifest.epsilon, '0.5');
   assert.equal(json.manifest.pair, true);

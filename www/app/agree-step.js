@@ -19,8 +19,8 @@ export function changeText({ rule, from, to }) {
     case 'k': return `threshold k ${count(from)} → ${count(to)}`;
     case 'min_records': return `minimum list size ${count(from)} → ${count(to)}`;
     case 'max_records': return `maximum list size ${count(from)} → ${count(to)}`;
-    case 'epsilon': return `privacy budget ε ${from ?? 'none'} → ${to ?? 'none'}`;
-    case 'pair': return `PAIR output rules ${from ? 'on' : 'off'} → ${to ? 'on' : 'off'}`;
+    case 'epsilon': return `random noise ${from ? `ε = ${from}` : 'off'} → ${to ? `ε = ${to}` : 'off'}`;
+    case 'pair': return `IAB PAIR output rules ${from ? 'on' : 'off'} → ${to ? 'on' : 'off'}`;
     case 'guest_group': return `partner breakdown column: ${to ?? 'none'}`;
     default: return `${rule} ${list(from)} → ${list(to)}`;
   }
