@@ -429,8 +429,9 @@ impl Session {
 
     fn send(&mut self, msg: Message) -> Result<(), SessionError> {
         let plain = msg.encode();
+        self.link.send(&plain)?;
         self.tapped(true, &plain);
-        self.link.send(&plain)
+        Ok(())
     }
 
     /// The next frame to send to the relay. Bulk messages are pulled from the run only
