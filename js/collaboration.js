@@ -63,9 +63,16 @@ class Collaboration {
   #runStarted = null;
   #wasmUrl;
   #ingestUrl;
+  #onPlaintext = null;
 
   constructor(session, pool, relay, inviteUrl, preset, options) {
     this.#session = session;
+    if (typeof options.onPlaintext === 'function') {
+      // Audits and privacy tests: every data message as sealed or opened (the relay
+      // only ever sees ciphertext, so this is where a leak would show).
+      this.#onPlaintext = options.onPlaintext;
+      session.tapPlaintext();
+    }
     this.#wasmUrl = options.wasmUrl;
     this.#ingestUrl = options.ingestWorkerUrl;
     this.#preset = preset;
@@ -156,12 +163,19 @@ class Collaboration {
   #pump() {
     let frame;
     while ((frame = this.#session.pollTransmit()) !== undefined) this.#ws.send(frame);
+    this.#drainPlaintext();
     let text;
     while ((text = this.#session.pollEvent()) !== undefined) this.#onEvent(JSON.parse(text));
     let task;
     while ((task = this.#session.pollTask()) !== undefined) this.#run(task);
     const progress = this.#session.progress();
     if (progress) this.#emit('progress', this.#runProgress(JSON.parse(progress)));
+  }
+
+  #drainPlaintext() {
+    if (!this.#onPlaintext) return;
+    let p;
+    while ((p = this.#session.pollPlaintext()) !== undefined) this.#onPlaintext(p.sent ? 'sent' : 'received', p.bytes);
   }
 
   /** The core's counters as {phase, done, total, rate, eta} (plus the raw counters). */
@@ -424,6 +438,7 @@ class Collaboration {
     try {
       let frame;
       while (this.#ws.readyState === 1 && (frame = this.#session.pollTransmit()) !== undefined) this.#ws.send(frame);
+      this.#drainPlaintext();
     } catch { /* nothing more to send */ }
     if (this.#ws.readyState <= 1) this.#ws.close(1000);
   }

@@ -89,6 +89,12 @@ export interface CollaborationOptions {
   signal?: AbortSignal;
   /** What this side insists on whatever the partner proposes (the stricter side wins). */
   local?: LocalRules;
+  /**
+   * Called with every data message this side seals (`'sent'`) or opens (`'received'`),
+   * as the protocol's plaintext encoding: what the partner can read, for audits and
+   * privacy tests (the relay only sees ciphertext). Off unless given.
+   */
+  onPlaintext?: (direction: 'sent' | 'received', bytes: Uint8Array) => void;
 }
 
 export interface LocalRules {

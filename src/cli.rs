@@ -4,11 +4,12 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod audit;
 pub mod bench;
 pub mod inspect;
 pub mod matching;
-pub mod records;
 pub mod normalize;
+pub mod records;
 pub mod serve;
 pub mod tasks;
 
@@ -34,6 +35,8 @@ enum Command {
     Match(Box<matching::Args>),
     /// Time each operation of the protocol and print JSON.
     Bench(bench::Args),
+    /// Check a report (the page's JSON download) against the disclosure rule.
+    Audit(audit::Args),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(a) => inspect::run(a),
         Command::Match(a) => matching::run(*a),
         Command::Bench(a) => bench::run(a),
+        Command::Audit(a) => audit::run(a),
     }
 }
 

@@ -49,6 +49,7 @@ pub use error::PsiError;
 pub use key::{KeyCounts, KeyMask, MatchKey, MAX_VALUES_PER_KEY};
 pub use own_set::{BreakdownError, FlatRecords, OwnSet, ALL};
 pub use party::{JoinInput, JoinOutcome, Op, Party, PartyError, Progress, ProtocolViolation, Task, Whose, CHUNK, UNMATCHED};
+pub(crate) use own_set::check_breakdown;
 pub use secret::Secret;
 pub use shuffle::{shuffle, Shuffler};
 

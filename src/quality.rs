@@ -151,6 +151,11 @@ pub struct GroupReport {
     pub other: u64,
     /// Rows with an empty group cell.
     pub empty: u64,
+    /// Why a match would refuse this column as a breakdown (it looks like an
+    /// identifier: code `breakdown-identifier`), so a page can say so before anything is
+    /// sent; `None` when it is fit. Decided on the tracked values, by the rule the run
+    /// applies to the whole set.
+    pub refused: Option<String>,
 }
 
 /// One group value and its row count.
@@ -295,6 +300,7 @@ impl<D: Digester> Inspector<D> {
                 values: Vec::new(),
                 other: 0,
                 empty: 0,
+                refused: None,
             }),
             invalid_examples: BTreeMap::new(),
             ragged_rows: 0,
@@ -413,6 +419,9 @@ impl<D: Digester> Inspector<D> {
         if let Some(g) = &mut self.report.group {
             let mut values: Vec<(String, u64)> = self.groups.into_iter().collect();
             values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let labels: Vec<String> = values.iter().map(|(v, _)| v.clone()).collect();
+            let counts: Vec<u32> = values.iter().map(|(_, n)| u32::try_from(*n).unwrap_or(u32::MAX)).collect();
+            g.refused = crate::psi::check_breakdown(&labels, &counts).err().map(|e| e.to_string());
             g.distinct = values.len() as u64;
             g.other += values.iter().skip(TOP_GROUPS).map(|(_, n)| n).sum::<u64>();
             g.values = values.into_iter().take(TOP_GROUPS).map(|(value, count)| GroupCount { value, count }).collect();

@@ -183,7 +183,10 @@ impl Report {
             })
         });
         if self.pair {
-            text.push_str(" PAIR output rules: match rates in whole percents, above 85 % shown as \">85%\".");
+            text.push_str(&format!(
+                " IAB Tech Lab PAIR output rules: match rates in whole percents, above 85 % shown as \">85%\", lists of at least {} records.",
+                PAIR_MIN_RECORDS
+            ));
         }
         serde_json::json!({ "k": k, "suppression": "primary and complementary", "noise": noise, "pair": self.pair, "text": text })
     }

@@ -126,6 +126,17 @@ pub struct Session {
     finished: bool,
     /// Join outside the core ([`Session::match_outside`]).
     outside: bool,
+    /// Copies of every data message's plaintext, when the caller asked for them.
+    tap: Option<VecDeque<Plaintext>>,
+}
+
+/// One data message as this side sealed or opened it (see [`Session::tap_plaintext`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plaintext {
+    /// True for a message this side sent, false for one it received.
+    pub sent: bool,
+    /// The message's encoding (`wire::Message`), before sealing or after opening.
+    pub bytes: Vec<u8>,
 }
 
 impl Session {
@@ -159,6 +170,29 @@ impl Session {
             failed: false,
             finished: false,
             outside: false,
+            tap: None,
+        }
+    }
+
+    /// From now on, keeps a copy of every data message this side seals or opens, for
+    /// [`Session::poll_plaintext`]. What an audit or a privacy test needs to check what
+    /// the partner can read: the frames on the relay are sealed, so only this side's
+    /// plaintext shows whether a label or an identifier would reach the partner. Copies
+    /// are kept until polled (a run's worth of blinded points: poll as you go).
+    /// Handshake frames are not sealed (they are on the wire as they are) and control
+    /// frames hold only counters; neither is copied.
+    pub fn tap_plaintext(&mut self) {
+        self.tap.get_or_insert_with(VecDeque::new);
+    }
+
+    /// The next copied data message, oldest first, if [`Session::tap_plaintext`] is on.
+    pub fn poll_plaintext(&mut self) -> Option<Plaintext> {
+        self.tap.as_mut()?.pop_front()
+    }
+
+    fn tapped(&mut self, sent: bool, bytes: &[u8]) {
+        if let Some(tap) = &mut self.tap {
+            tap.push_back(Plaintext { sent, bytes: bytes.to_vec() });
         }
     }
 
@@ -212,7 +246,10 @@ impl Session {
                 self.events.push_back(Event::Connected { verification_code: code });
                 self.propose_once_confirmed()
             }
-            Inbound::Data(plain) => self.on_message(Message::decode(&plain)?),
+            Inbound::Data(plain) => {
+                self.tapped(false, &plain);
+                self.on_message(Message::decode(&plain)?)
+            }
         }
     }
 
@@ -438,7 +475,10 @@ impl Session {
     }
 
     fn send(&mut self, msg: Message) -> Result<(), SessionError> {
-        self.link.send(&msg.encode())
+        let plain = msg.encode();
+        self.link.send(&plain)?;
+        self.tapped(true, &plain);
+        Ok(())
     }
 
     /// The next frame to send to the relay. Bulk messages are pulled from the run only

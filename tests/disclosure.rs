@@ -307,3 +307,43 @@ fn the_stricter_budget_wins_and_cannot_be_loosened() {
     // Without output rules the manifest JSON (and hash) is as before.
     assert!(!manifest(Mode::Aggregate, &["email"], 50).to_json().contains("epsilon"));
 }
+
+#[test]
+fn cleanmatch_audit_passes_a_report_and_fails_one_edited_to_leak() {
+    // The same attack as above, through the command a compliance reviewer runs on a
+    // page's JSON download (`{report: {...}}`) or a report itself.
+    let k = 50;
+    let host: Vec<Rec> = (0..80).chain(100..170).chain(200..203).map(|i| rec("all", i)).collect();
+    let mut guest: Vec<Rec> = (0..100).map(|i| rec("a", i)).collect();
+    guest.extend((100..200).map(|i| rec("b", i)));
+    guest.extend((200..260).map(|i| rec("c", i)));
+    let (a, _) = run_pair(&grouped(k), &host, &guest).unwrap();
+    let report = serde_json::to_value(a.report().unwrap()).unwrap();
+    let dir = std::env::temp_dir().join(format!("cleanmatch-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |name: &str, json: &serde_json::Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, json.to_string()).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cleanmatch")).arg("audit").arg(&path).output().unwrap();
+        (out.status.code(), serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default())
+    };
+    let (code, out) = run("download.json", &serde_json::json!({ "side": "host", "report": report }));
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!((out["audit"].as_str(), out["model"].as_str(), out["hash"].as_str()), (Some("pass"), Some("joint"), Some("matches")));
+    assert_eq!(out["suppressed"], 2, "c and its complement b");
+    assert_eq!(run("report.json", &report).0, Some(0), "a bare report too");
+    // The complement b shown: c = 153 − 80 − 70 exactly.
+    let mut leaky = report.clone();
+    for g in leaky["figures"]["guest"]["groups"].as_array_mut().unwrap() {
+        if g["label"] == "b" {
+            g["matched"] = 70.into();
+        }
+    }
+    let (code, out) = run("leaky.json", &leaky);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out["leak"].as_str().unwrap().contains("'c'"), "{out}");
+    assert_eq!(out["hash"], "differs");
+    // Not a report: exit 2.
+    assert_eq!(run("other.json", &serde_json::json!({ "rows": 3 })).0, Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -434,3 +434,38 @@ fn a_drop_during_the_handshake_resumes() {
         assert_eq!(a.s.report().unwrap().figures.guest.matched, Some(50));
     }
 }
+
+#[test]
+fn the_plaintext_tap_copies_every_data_message_both_ways() {
+    // What a privacy canary reads: the frames on the relay are sealed, so a check over
+    // them could never see a label or an identifier. The tap gives each side's plaintext.
+    let (mut a, mut b) = pair(Mode::Aggregate, 0..300, 200..600, LocalRules::default());
+    a.s.tap_plaintext();
+    b.s.tap_plaintext();
+    let mut wire = Vec::new();
+    pump(&mut a, &mut b, &mut |f| {
+        wire.extend_from_slice(&f);
+        vec![f]
+    });
+    assert!(finished(&a) && finished(&b), "{:?} {:?}", failure(&a), failure(&b));
+    let drain = |s: &mut Session| std::iter::from_fn(|| s.poll_plaintext()).collect::<Vec<_>>();
+    let (from_a, from_b) = (drain(&mut a.s), drain(&mut b.s));
+    let sent =
+        |v: &[cleanmatch::session::Plaintext], dir: bool| v.iter().filter(|p| p.sent == dir).map(|p| p.bytes.clone()).collect::<Vec<_>>();
+    // What one side sealed is, message for message, what the other opened.
+    assert_eq!(sent(&from_a, true), sent(&from_b, false));
+    assert_eq!(sent(&from_b, true), sent(&from_a, false));
+    assert!(sent(&from_a, true).len() >= 4, "proposal, set header, points, view");
+    for p in from_a.iter().chain(&from_b) {
+        Message::decode(&p.bytes).unwrap();
+    }
+    // The manifest travels as JSON: readable in the plaintext, never on the wire.
+    let plain: Vec<u8> = sent(&from_a, true).concat();
+    let needle = b"preset_fingerprint";
+    assert!(plain.windows(needle.len()).any(|w| w == needle));
+    assert!(!wire.windows(needle.len()).any(|w| w == needle));
+    // Off unless asked for.
+    let (mut c, mut d) = pair(Mode::Aggregate, 0..10, 0..10, LocalRules::default());
+    pump(&mut c, &mut d, &mut |f| vec![f]);
+    assert!(c.s.poll_plaintext().is_none() && d.s.poll_plaintext().is_none());
+}

@@ -278,7 +278,7 @@ const MIN_SINGLETONS: usize = 20;
 
 /// Refuses labels that look like identifiers: mostly unique values, or mostly email
 /// addresses or phone numbers.
-fn check_breakdown(labels: &[String], counts: &[u32]) -> Result<(), BreakdownError> {
+pub(crate) fn check_breakdown(labels: &[String], counts: &[u32]) -> Result<(), BreakdownError> {
     if labels.len() <= 1 {
         return Ok(());
     }

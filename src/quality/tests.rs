@@ -56,6 +56,21 @@ fn group_lists_top_twenty_and_other() {
     assert_eq!(g.distinct, 25);
     assert_eq!(g.other, 20);
     assert_eq!(g.values.iter().map(|v| v.count).sum::<u64>() + g.other, 100);
+    assert_eq!(g.refused, None, "25 cities of 4 records each are segments");
+}
+
+#[test]
+fn an_identifier_like_group_column_is_flagged_before_any_run() {
+    // Unique customer numbers: a run would refuse them (`breakdown-identifier`); the
+    // quality report says so while the file is checked.
+    let mut csv = String::from("email,customer\n");
+    for i in 0..100 {
+        csv.push_str(&format!("u{i}@example.com,C{i:06}\n"));
+    }
+    let r = inspect(&csv, Some(1), None);
+    let Some(g) = &r.group else { panic!("no group") };
+    assert!(g.refused.as_deref().is_some_and(|w| w.contains("most of its values occur once")), "{:?}", g.refused);
+    assert!(!g.refused.as_deref().unwrap_or_default().contains("C000"), "names no value");
 }
 
 #[test]

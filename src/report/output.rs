@@ -1,7 +1,10 @@
 //! Output rules both sides agree on in the manifest: an optional privacy budget
-//! (`epsilon`) and PAIR-style output (IAB Tech Lab PAIR practice: match rates in whole
-//! percents, rates above 85 % shown only as ">85%", a minimum list size before
-//! matching).
+//! (`epsilon`) and PAIR-style output. The PAIR rules are those the IAB Tech Lab PAIR
+//! specification asks of a data clean room to "limit cross party learning" (PAIR.md,
+//! "Prerequisites and Requirements" → "Data Clean Room (DCR)", item 8 a–c,
+//! <https://github.com/InteractiveAdvertisingBureau/PAIR/blob/main/PAIR.md>): match
+//! rates above 85 % shown only as ">85%", rates at a granularity of a whole percent or
+//! greater, and a minimum list size of 1000 users per list, before matching.
 
 use super::noise::{Epsilon, NoiseScale};
 use super::Count;
@@ -9,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 /// Under PAIR rules, rates above this many percent are shown as ">85%".
 pub const PAIR_MAX_RATE: u64 = 85;
-/// Under PAIR rules, each list must hold at least this many records before matching
-/// (this product's setting).
+/// Under PAIR rules, each list must hold at least this many records before matching:
+/// the IAB Tech Lab PAIR specification's "minimum list size of 1000 users per list
+/// (pre-match)" (PAIR.md, Data Clean Room requirements, item 8 c).
 pub const PAIR_MIN_RECORDS: u32 = 1000;
 
 /// The manifest's output rules (flattened into it: `"epsilon": "0.5"`, `"pair": true`;

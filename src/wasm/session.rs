@@ -227,6 +227,24 @@ impl JsSession {
         self.inner.poll_transmit()
     }
 
+    /// From now on, keeps a copy of every data message this side seals or opens
+    /// (`Session::tap_plaintext`): for audits and privacy tests of what the partner reads.
+    #[wasm_bindgen(js_name = tapPlaintext)]
+    pub fn tap_plaintext(&mut self) {
+        self.inner.tap_plaintext();
+    }
+
+    /// The next copied data message, `{sent: boolean, bytes: Uint8Array}`, if any.
+    #[wasm_bindgen(js_name = pollPlaintext)]
+    pub fn poll_plaintext(&mut self) -> Option<js_sys::Object> {
+        let p = self.inner.poll_plaintext()?;
+        let obj = js_sys::Object::new();
+        // Setting a plain property on a fresh object cannot fail.
+        let _ = js_sys::Reflect::set(&obj, &"sent".into(), &JsValue::from_bool(p.sent));
+        let _ = js_sys::Reflect::set(&obj, &"bytes".into(), &js_sys::Uint8Array::from(p.bytes.as_slice()).into());
+        Some(obj)
+    }
+
     /// The next event as the core's JSON (`session::Event`: `{"type": …}`), if any.
     #[wasm_bindgen(js_name = pollEvent)]
     pub fn poll_event(&mut self) -> Option<String> {

@@ -1,6 +1,7 @@
 // Drives the real page (www/) in two browser contexts through the real `cleanmatch
 // serve`, records everything both pages send (for the privacy canary), and writes the
 // test files. Used by tests/browser/page-*.test.mjs.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,10 +28,31 @@ export async function setupPage() {
   const sent = []; // { who, kind: 'http'|'ws', url, data: Buffer }
   return {
     server, browser, files, sent,
-    /** A page in its own browser context (own storage, like another person's browser). */
-    async party(who, { width = 1280, height = 900 } = {}) {
+    /**
+     * A page in its own browser context (own storage, like another person's browser).
+     * With `tap`, every data message the page's session seals or opens is recorded too
+     * (`kind: 'plain-sent'|'plain-received'`), through the collaboration's `onPlaintext`
+     * hook: the frames are sealed, so only the plaintext shows what the partner reads.
+     */
+    async party(who, { width = 1280, height = 900, tap = false } = {}) {
       const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
       const page = await context.newPage();
+      page.tapped = 0;
+      if (tap) {
+        await page.exposeFunction('cleanmatchTapOut', (direction, b64) => {
+          sent.push({ who, kind: `plain-${direction}`, url: 'session', data: Buffer.from(b64, 'base64') });
+          page.tapped += 1;
+        });
+        await page.addInitScript(() => {
+          globalThis.cleanmatchTapCount = 0;
+          globalThis.cleanmatchPlaintextTap = (direction, bytes) => {
+            let s = '';
+            for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+            globalThis.cleanmatchTapCount += 1;
+            globalThis.cleanmatchTapOut(direction, btoa(s));
+          };
+        });
+      }
       page.problems = [];
       page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
       page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(`console: ${m.text()}`); });
@@ -41,6 +63,7 @@ export async function setupPage() {
       page.on('websocket', (ws) => {
         sent.push({ who, kind: 'ws-open', url: ws.url(), data: Buffer.from(ws.url()) });
         ws.on('framesent', (f) => sent.push({ who, kind: 'ws', url: ws.url(), data: Buffer.isBuffer(f.payload) ? f.payload : Buffer.from(f.payload) }));
+        ws.on('framereceived', (f) => sent.push({ who, kind: 'ws-in', url: ws.url(), data: Buffer.isBuffer(f.payload) ? f.payload : Buffer.from(f.payload) }));
       });
       page.context_ = context;
       return page;
@@ -59,6 +82,27 @@ export async function setupPage() {
   };
 }
 
+/**
+ * `cleanmatch audit` (the core's exact auditor, the binary `cleanmatch serve` runs from)
+ * on a report JSON such as a page's download: `{ status, out, stderr }`.
+ */
+export function auditReport(env, json, name = 'report.json') {
+  const bin = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'cleanmatch');
+  const file = env.write(name, typeof json === 'string' ? json : JSON.stringify(json));
+  const r = spawnSync(bin, ['audit', file], { encoding: 'utf8' });
+  let out = null;
+  try { out = JSON.parse(r.stdout); } catch { /* shown through stderr */ }
+  return { status: r.status, out, stderr: r.stderr };
+}
+
+/** Waits until every plaintext message a tapped page handed out has reached the test. */
+export async function tapSettled(page) {
+  const handed = await page.evaluate(() => globalThis.cleanmatchTapCount);
+  for (let i = 0; i < 200 && page.tapped < handed; i++) await new Promise((r) => setTimeout(r, 50));
+  if (page.tapped < handed) throw new Error(`only ${page.tapped} of ${handed} plaintext messages arrived`);
+  return handed;
+}
+
 export async function shot(page, name) {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
@@ -68,7 +112,7 @@ const T = 60_000;
 const tid = (id) => `[data-testid="${id}"]`;
 
 /** Host: template → file → checks → invite link. Returns the invite URL. */
-export async function hostUntilInvite(page, url, { template = 'overlap', file, k, minRecords, group, exposed, control, purpose, suppression, shots }) {
+export async function hostUntilInvite(page, url, { template = 'overlap', file, k, minRecords, group, exposed, control, purpose, suppression, epsilon, pairRules, shots }) {
   await page.goto(url);
   await page.locator(tid('template')).locator(`input[value="${template}"]`).check();
   if (shots) await shot(page, `${shots}-1-start`);
@@ -76,6 +120,8 @@ export async function hostUntilInvite(page, url, { template = 'overlap', file, k
   await page.setInputFiles(tid('file-input'), file);
   await page.waitForSelector(`${tid('check-file')}:visible`, { timeout: T });
   if (k !== undefined) await page.fill(tid('k'), String(k));
+  if (epsilon !== undefined) await page.selectOption(tid('epsilon'), epsilon);
+  if (pairRules) await page.check(tid('pair-rules'));
   if (minRecords !== undefined) await page.fill(tid('min-records'), String(minRecords));
   if (purpose) await page.fill(tid('purpose'), purpose);
   if (group) await page.selectOption(tid('group-column'), group);
@@ -105,13 +151,15 @@ export async function compareCodes(host, guest) {
 }
 
 /** Guest: open link → join (own k) → compare codes with `host` → file → accept. */
-export async function guestUntilAccept(page, invite, { host, file, k, group, shots }) {
+export async function guestUntilAccept(page, invite, { host, file, k, group, epsilon, pairRules, shots }) {
   if (!host) throw new Error('guestUntilAccept needs { host } to compare the verification codes');
   await page.goto(invite);
   await page.waitForSelector(`${tid('join-room')}:visible`, { timeout: T });
   // The page took the secret out of the address bar as soon as it read it.
   if (new URL(page.url()).hash !== '') throw new Error(`the invite is still in the address bar: ${new URL(page.url()).hash.slice(0, 4)}…`);
   if (k !== undefined) await page.fill(tid('guest-k'), String(k));
+  if (epsilon !== undefined) await page.selectOption(tid('guest-epsilon'), epsilon);
+  if (pairRules) await page.check(tid('guest-pair'));
   if (shots) await shot(page, `${shots}-1-join`);
   await page.click(tid('join-room'));
   await compareCodes(host, page);

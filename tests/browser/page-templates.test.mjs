@@ -1,12 +1,12 @@
 // The page end to end, as two people use it: host and guest in separate browser
 // contexts, through the real relay of `cleanmatch serve`, one test per template with
 // figures known from the generated files, and the privacy canary over everything both
-// pages sent.
+// pages sent and every data message their sessions sealed or opened.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  canary, guestCsv, guestRows, guestUntilAccept, hostCsv, hostRows, hostUntilInvite, identifierForms, setupPage, shot, waitReport,
+  auditReport, canary, guestCsv, guestRows, guestUntilAccept, hostCsv, hostRows, hostUntilInvite, identifierForms, setupPage, shot, waitReport,
 } from './page-driver.mjs';
 
 const HOST_N = 2000;
@@ -30,13 +30,15 @@ after(async () => {
   const forms = identifierForms([...host.map((r) => r.email), ...guest.map((r) => r.email)]);
   const hits = canary(env.sent, forms);
   const frames = env.sent.filter((s) => s.kind === 'ws').length;
+  const plaintexts = env.sent.filter((s) => s.kind.startsWith('plain-')).length;
   // No third-party requests: every URL is the page's own server (or a local blob/data URL).
   const origin = new URL(env.server.url);
-  const foreign = env.sent.filter((s) => s.kind !== 'ws').map((s) => s.url)
+  const foreign = env.sent.filter((s) => s.kind === 'http' || s.kind === 'ws-open').map((s) => s.url)
     .filter((u) => !/^(blob|data):/.test(u) && new URL(u).host !== origin.host);
   await env?.close();
   const pagesRan = env.sent.some((s) => s.kind === 'ws-open'); // not when filtered to the canary's self-test
   assert.ok(!pagesRan || frames >= 10, `the canary saw only ${frames} WebSocket frames`);
+  assert.ok(!pagesRan || plaintexts >= 10, `the canary saw only ${plaintexts} plaintext messages`);
   assert.deepEqual(foreign, [], 'requests to other hosts');
   assert.deepEqual(hits.slice(0, 10), [], `identifiers left the page (${hits.length} hits)`);
 });
@@ -44,8 +46,9 @@ after(async () => {
 const text = (page, id) => page.innerText(`[data-testid="${id}"]`);
 
 async function pair(shots) {
-  const h = await env.party('host');
-  const g = await env.party('guest');
+  // Tapped: the canary also reads every data message in plaintext (the frames are sealed).
+  const h = await env.party('host', { tap: true });
+  const g = await env.party('guest', { tap: true });
   return [h, g, shots];
 }
 
@@ -89,6 +92,7 @@ test('overlap: both pages show 600 shared, 30% and 40%, and agreeing hashes', as
   assert.equal(receipt.disclosure_rule.noise, null);
   const json = JSON.parse(await downloaded(h, '[data-action="download-json"]'));
   assert.equal(json.report.figures.host.matched, SHARED);
+  assert.equal(auditReport(env, json, 'overlap-report.json').status, 0, 'the downloaded report passes the auditor');
   assert.deepEqual([...h.problems, ...g.problems], []);
 });
 
@@ -146,6 +150,10 @@ test('segment insights: per-segment counts, "< k" for a small cell and its compl
   }
   assert.ok(complements >= 1, 'at least one complementary suppression');
   assert.match(await text(h, 'disclosure-rule'), /no suppressed count can be narrowed to less than 10/);
+  // The report as the page downloads it passes the core's exact auditor.
+  const audited = auditReport(env, await downloaded(h, '[data-action="download-json"]'), 'segments-report.json');
+  assert.equal(audited.status, 0, `${JSON.stringify(audited.out)} ${audited.stderr}`);
+  assert.equal(audited.out.model, 'joint');
   // The guest sees the host's segments as its partner's, with the same figures.
   const guestSide = await g.locator('[data-testid="segments-partner"] tr[data-segment="trial"] td').allInnerTexts();
   assert.equal(guestSide[1], `< ${k}`);
@@ -189,6 +197,8 @@ test('campaign measurement: the guest tightens k (highlighted for the host), the
   assert.equal(await text(h, 'lift-value'), pct(lift));
   assert.equal(await text(g, 'lift-value'), pct(lift));
   assert.match(await text(h, 'lift'), /95% confidence interval \+\d+\.\d% to \+\d+\.\d%/);
+  const audited = auditReport(env, await downloaded(g, '[data-action="download-json"]'), 'measurement-report.json');
+  assert.equal(audited.status, 0, `${JSON.stringify(audited.out)} ${audited.stderr}`);
   await close(h, g);
 });
 

@@ -1,6 +1,7 @@
 // The terms both sides agree on (the core's manifest), shown as a readable table; a
 // rule the partner tightened is highlighted.
 import { count, fill, h, templateName } from './dom.js';
+import { EPSILON_TEXT } from './output-rules.js';
 
 const PRESET_NAMES = { uid2: 'UID2', google: 'Google Customer Match', meta: 'Meta', pair: 'IAB PAIR', plain: 'Plain' };
 
@@ -18,8 +19,8 @@ export function changeText({ rule, from, to }) {
     case 'k': return `threshold k ${count(from)} → ${count(to)}`;
     case 'min_records': return `minimum list size ${count(from)} → ${count(to)}`;
     case 'max_records': return `maximum list size ${count(from)} → ${count(to)}`;
-    case 'epsilon': return `privacy budget ε ${from ?? 'none'} → ${to ?? 'none'}`;
-    case 'pair': return `PAIR output rules ${from ? 'on' : 'off'} → ${to ? 'on' : 'off'}`;
+    case 'epsilon': return `random noise ${from ? `ε = ${from}` : 'off'} → ${to ? `ε = ${to}` : 'off'}`;
+    case 'pair': return `IAB PAIR output rules ${from ? 'on' : 'off'} → ${to ? 'on' : 'off'}`;
     case 'guest_group': return `partner breakdown column: ${to ?? 'none'}`;
     default: return `${rule} ${list(from)} → ${list(to)}`;
   }
@@ -38,8 +39,8 @@ export function manifestTable(m, side, changes = [], mine = false) {
     ['preset', 'Normalization', `${PRESET_NAMES[m.preset] ?? m.preset}${m.preset_fingerprint ? ` (rules ${m.preset_fingerprint.slice(0, 12)})` : ''}`],
     ['k', 'Threshold k', `${count(m.k)}: any count under ${count(m.k)} is shown as “< k”, and groups under k are merged into “(other)”`],
     ['sizes', 'List sizes allowed', `${count(m.min_records)} to ${count(m.max_records)} records on each side`],
-    m.epsilon ? ['epsilon', 'Privacy budget', `ε = ${m.epsilon}: every count carries random noise, so no single record's presence can be inferred`] : null,
-    m.pair ? ['pair', 'PAIR output rules', 'match rates in whole percents, above 85 % shown as “>85%”; lists of at least 1,000 records'] : null,
+    m.epsilon ? ['epsilon', 'Random noise', `ε = ${m.epsilon}: every count carries random noise (differential privacy). ${EPSILON_TEXT[m.epsilon] ?? ''}`] : null,
+    m.pair ? ['pair', 'IAB PAIR output rules', 'match rates in whole percents, above 85 % shown as “>85%”; lists of at least 1,000 records'] : null,
     ['host_group', side === 'host' ? 'Your breakdown column' : 'Partner\'s breakdown column', m.host_group ?? 'none'],
     ['guest_group', side === 'guest' ? 'Your breakdown column' : 'Partner\'s breakdown column', m.guest_group ?? (side === 'host' && m.template === 'segments' ? 'chosen by your partner' : 'none')],
     m.measurement ? ['measurement', 'Measurement', `${you(m.measurement.side) === 'you' ? 'Your' : 'Your partner\'s'} column says exposed (“${m.measurement.exposed}”) or control (“${m.measurement.control}”); the other side's list is the converters`] : null,

@@ -65,6 +65,8 @@ export function describe(err, ctx = {}) {
     manifest: ['The terms are not valid', `${m}. Adjust them and start again.`],
     state: ['The collaboration got out of step', `${m ? `${m}. ` : ''}Start a new collaboration.`],
     randomness: ['Your browser gave no secure randomness', 'Use a current browser and reload.'],
+    'breakdown-identifier': ['This breakdown column looks like an identifier', 'Its values would reach your partner as segment labels and single people out. Choose a column with a few categories (region, tier, campaign).'],
+    'partner-invalid-report': ['Your partner\'s figures break the agreed rules', 'Their page sent figures about your records that the agreed rules do not allow (a count under k, a segment not agreed, or numbers that do not fit the list sizes). Nothing was shown. Both reload the page from the same server and start again; if it repeats, your partner\'s page may be modified.'],
     'set-empty': ['No usable records', 'No row of this file has a valid identifier in the chosen columns. Check the column roles in the preview.'],
   };
   const [title, next] = table[code] ?? ['Something went wrong', `${m ? `${m}. ` : ''}Reload the page and start again.`];

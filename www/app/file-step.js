@@ -6,6 +6,7 @@ import { keyOfRole, keyPlan, kindOfRole, normalizeExample, sniffFile } from '../
 import { $, bytes, count, duration, fill, h } from './dom.js';
 import { hideError, showError } from './errors.js';
 import { KEY_LABELS, PRESETS, ROLES, TEMPLATES } from './presets.js';
+import { outputRules } from './output-rules.js';
 
 const section = () => document.querySelector('section[data-step="file"]');
 
@@ -309,6 +310,10 @@ export function initFileStep(ctx) {
     if (!q.records) {
       showError({ code: 'set-empty' }, [{ label: 'Set the column roles', run: () => $('.preview select', sec)?.focus() }]);
       $('[data-testid="file-continue"]', sec).disabled = true;
+    } else if (q.group?.refused) {
+      // The core would refuse it at the start of the run: say so before anything is sent.
+      showError({ code: 'breakdown-identifier', message: q.group.refused }, [{ label: 'Choose another breakdown column', run: () => $('#group-column', sec)?.focus() }]);
+      $('[data-testid="file-continue"]', sec).disabled = true;
     } else {
       $('[data-testid="file-continue"]', sec).disabled = false;
     }
@@ -341,6 +346,7 @@ function hostSettings(sec) {
     k: Number($('#k', sec).value) || 50,
     minRecords: Number($('#min-records', sec).value) || 0,
     purpose: $('#purpose', sec).value.trim(),
+    output: outputRules($('#epsilon', sec), $('#pair-rules', sec)),
     exposed: $('#exposed-label', sec).value.trim(),
     control: $('#control-label', sec).value.trim(),
   };

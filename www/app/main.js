@@ -9,6 +9,7 @@ import { $, count, fill, h, templateName } from './dom.js';
 import { jsonBlob, reportHtml, save, stamp } from './download.js';
 import { currentError, hideError, showError } from './errors.js';
 import { initFileStep } from './file-step.js';
+import { outputRules, plaintextTap, wireEpsilonHint, wirePairMinimum } from './output-rules.js';
 import { TEMPLATES } from './presets.js';
 import { ProgressView } from './progress-step.js';
 import { renderReport } from './report-view.js';
@@ -92,6 +93,9 @@ function wireStatic() {
   }
   $('[data-action="restart"]').addEventListener('click', restart);
   window.addEventListener('hashchange', () => location.reload());
+  wireEpsilonHint($('#epsilon'));
+  wireEpsilonHint($('#guest-epsilon'));
+  wirePairMinimum($('#pair-rules'), $('#min-records'));
 }
 
 // ---- host ----------------------------------------------------------------------------
@@ -123,6 +127,7 @@ function proposalFrom(sel) {
     minRecords: Math.max(0, Math.round(s.minRecords)),
     purpose: s.purpose,
     group: tpl.hostGroup ? sel.options.group : undefined,
+    ...s.output, // { epsilon?, pair }: the core raises the minimum list size for PAIR
   };
   if (app.template === 'measurement') p.measurement = { side: 'host', exposed: s.exposed, control: s.control };
   return p;
@@ -143,7 +148,7 @@ async function createRoom(sel) {
   }
   let collab;
   try {
-    collab = await createCollaboration({ relay: RELAY, manifest: proposal, inviteBase: `${location.origin}${location.pathname}` });
+    collab = await createCollaboration({ relay: RELAY, manifest: proposal, inviteBase: `${location.origin}${location.pathname}`, onPlaintext: plaintextTap() });
   } catch (err) {
     showError(await explain(err), [{ label: 'Try again', run: () => createRoom(sel) }, restartAction]);
     return;
@@ -219,8 +224,8 @@ async function joinAsGuest() {
   const k = Math.max(2, Math.round(Number($('#guest-k').value) || 50));
   let collab;
   try {
-    app.guestRules = { minK: k, allowAudience: $('#guest-audience').checked };
-    collab = await joinCollaboration({ relay: RELAY, invite: app.invite, local: app.guestRules });
+    app.guestRules = { minK: k, allowAudience: $('#guest-audience').checked, output: outputRules($('#guest-epsilon'), $('#guest-pair')) };
+    collab = await joinCollaboration({ relay: RELAY, invite: app.invite, local: app.guestRules, onPlaintext: plaintextTap() });
   } catch (err) {
     button.disabled = false;
     status.textContent = '';
@@ -265,11 +270,16 @@ function guestFileStep(proposal) {
       app.selection = sel;
       // This side's own stricter limits, as the core will apply them on accepting.
       let mine = [];
+      let terms = proposal;
       try {
-        mine = app.collab.preview().changes.filter((c) => c.rule !== 'keys' && c.rule !== 'guest_group');
+        const preview = app.collab.preview();
+        mine = preview.changes.filter((c) => c.rule !== 'keys' && c.rule !== 'guest_group');
+        // The terms as accepting makes them: a rule this side requires (noise, PAIR)
+        // shows as its own highlighted row even if the proposal had none.
+        if (mine.length) terms = preview.manifest;
       } catch { /* accepting reports the same problem with its code */ }
       renderAgree(section('agree'), {
-        manifest: proposal,
+        manifest: terms,
         side: 'guest',
         changes: mine,
         mine: true,

@@ -52,7 +52,7 @@ export function renderReport(root, report, manifest, side) {
           h('span', { class: 'stat-label' }, ` of your ${count(own.records)} records matched`)),
         h('span', { class: 'stat-row' }, h('span', { class: 'stat-value small', 'data-testid': 'partner-rate' }, percent(partnerRate)),
           h('span', { class: 'stat-label' }, ` of your partner's ${count(partner.records)} records matched`)))),
-    h('figure', { class: 'venn-wrap' }, venn({ own: own.records, partner: partner.records, overlap: own.matched ?? partner.matched, k }),
+    h('figure', { class: 'venn-wrap' }, venn({ own: own.records, partner: partner.records, overlap: own.matched ?? partner.matched, k, noised: margin !== null }),
       h('figcaption', { class: 'sr-only' }, 'Overlap of the two lists')),
     keyTable(own, partner, k),
     report.lift ? liftBlock(report.lift, manifest, side, k) : null,

@@ -26,9 +26,10 @@ export function distanceFor(r1, r2, target) {
 
 /**
  * The diagram: `own`/`partner` record counts, `overlap` matched records (null when
- * suppressed: the circles are drawn apart with "< k" between them).
+ * suppressed: the circles are drawn apart with "< k" between them); `noised` marks it
+ * "≈" (a figure with random noise).
  */
-export function venn({ own, partner, overlap, k, ownLabel = 'You', partnerLabel = 'Your partner' }) {
+export function venn({ own, partner, overlap, k, noised = false, ownLabel = 'You', partnerLabel = 'Your partner' }) {
   const W = 480;
   const H = 260;
   const maxR = 110;
@@ -43,13 +44,13 @@ export function venn({ own, partner, overlap, k, ownLabel = 'You', partnerLabel 
   const x2 = x1 + d;
   const cy = 130;
   const mid = overlap === null ? (x1 + r1 + x2 - r2) / 2 : (Math.max(x1 - r1, x2 - r2) + Math.min(x1 + r1, x2 + r2)) / 2;
-  const title = `Venn diagram: your ${count(own)} records, your partner's ${count(partner)}, ${overlap === null ? `an overlap under ${k}` : `${count(overlap)} in common`}`;
+  const title = `Venn diagram: your ${count(own)} records, your partner's ${count(partner)}, ${overlap === null ? `an overlap under ${k}` : `${noised ? 'about ' : ''}${count(overlap)} in common`}`;
   return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'venn', role: 'img', 'aria-label': title, 'data-testid': 'venn' },
     s('title', {}, title),
     s('circle', { cx: x1, cy, r: r1, class: 'venn-own' }),
     s('circle', { cx: x2, cy, r: r2, class: 'venn-partner' }),
     s('text', { x: Math.max(40, x1 - r1 * 0.35), y: cy - r1 - 8 < 14 ? 16 : cy - r1 - 8, class: 'venn-label', 'text-anchor': 'middle' }, `${ownLabel} · ${count(own)}`),
     s('text', { x: Math.min(W - 40, x2 + r2 * 0.35), y: cy - r2 - 8 < 14 ? 16 : cy - r2 - 8, class: 'venn-label', 'text-anchor': 'middle' }, `${partnerLabel} · ${count(partner)}`),
-    s('text', { x: mid, y: cy + 6, class: 'venn-overlap', 'text-anchor': 'middle' }, overlap === null ? `< ${k}` : count(overlap)),
+    s('text', { x: mid, y: cy + 6, class: 'venn-overlap', 'text-anchor': 'middle' }, overlap === null ? `< ${k}` : `${noised ? '≈ ' : ''}${count(overlap)}`),
     s('text', { x: W / 2, y: H - 8, class: 'venn-caption', 'text-anchor': 'middle' }, 'Areas are proportional to the number of records'));
 }
