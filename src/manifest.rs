@@ -44,6 +44,18 @@ impl Mode {
             Mode::Audience => "audience",
         }
     }
+
+    /// The mode a side asks for when it also says whether it wants its matched rows
+    /// (`--audience-out`, `audience_out=`): only audience mode yields them, so asking for
+    /// the rows is opting in to it. The partner must still agree; if it does not, the run
+    /// reports aggregates and writes no rows (drivers say so when the terms are agreed).
+    pub fn with_rows_wanted(self, wants_rows: bool) -> Mode {
+        if wants_rows {
+            Mode::Audience
+        } else {
+            self
+        }
+    }
 }
 
 /// The report template the host chose.

@@ -61,6 +61,30 @@ fn two_terminals_match_in_both_modes() {
     assert!(text.starts_with("Email,Phone,Region\r\n"));
     assert_eq!(text.lines().count(), 1501);
     assert!(text.contains("user1500@example.com,\"'+1 212 555 1500\",east"), "phones starting with + are neutralized");
+
+    // Asking for the rows is opting in: a guest with --audience-out and no --mode gets them.
+    let guest_out = dir.join("guest-audience.csv");
+    let (a, b) = run_match(
+        &server,
+        &["--file", h, "--mode", "audience", "--default-country", "US"],
+        &["--file", g, "--default-country", "US", "--audience-out", guest_out.to_str().unwrap()],
+    );
+    assert_eq!(a["mode"], "audience", "{a}");
+    assert_eq!(b["audience_rows_written"], 1500, "{b}");
+    assert_eq!(std::fs::read_to_string(&guest_out).unwrap().lines().count(), 1501);
+
+    // A partner that does not opt in: the run still reports (aggregate) and writes nothing.
+    let none = dir.join("not-agreed.csv");
+    let (a, b) = run_match(
+        &server,
+        &["--file", h, "--default-country", "US", "--audience-out", none.to_str().unwrap()],
+        &["--file", g, "--default-country", "US"],
+    );
+    assert_eq!(a["report_hash"], b["report_hash"]);
+    assert_eq!(a["mode"], "aggregate", "{a}");
+    assert_eq!(a["own_matched"], 1500);
+    assert!(a.get("audience_rows_written").is_none());
+    assert!(!none.exists(), "no rows without audience mode");
 }
 
 #[test]

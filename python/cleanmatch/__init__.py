@@ -215,6 +215,8 @@ def match(
     min_records: int = 0,
     max_records: int = 50_000_000,
     purpose: str = "overlap analysis",
+    epsilon: Optional[str] = None,
+    pair: bool = False,
     suppress: Optional[PathLike] = None,
     sheet: Optional[str] = None,
     header_row: Optional[int] = None,
@@ -237,7 +239,11 @@ def match(
     without either both are asked on the terminal. ``relay_ca`` (a PEM file) adds
     certificate authorities for a ``wss://`` relay. ``audience_format`` as
     ``--audience-format``: plain, google, meta, google-sha256, meta-sha256;
-    ``header_row`` as ``--header-row`` (see :func:`inspect`).
+    ``header_row`` as ``--header-row`` (see :func:`inspect`). ``epsilon`` (a decimal
+    string such as ``"0.5"``) and ``pair`` as ``--epsilon`` and ``--pair``: noise on every
+    published count, PAIR output rules; the stricter side wins. Giving ``audience_out``
+    asks for audience mode; if the partner does not opt in, the run reports aggregates and
+    writes no rows (said on stderr when the terms are agreed).
     Progress goes to stderr. The blinding runs on every core of this process.
 
     Returns:
@@ -259,7 +265,7 @@ def match(
         name = os.path.basename(os.fspath(file))
     run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
               measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,
-              yes=yes, code=code, relay_ca=os.fspath(relay_ca) if relay_ca else None,
+              epsilon=epsilon, pair=pair, yes=yes, code=code, relay_ca=os.fspath(relay_ca) if relay_ca else None,
               audience_out=os.fspath(audience_out) if audience_out else None, audience_format=audience_format,
               receipt=os.fspath(receipt) if receipt else None, file_name=name)
     if run.invite is not None:

@@ -22,6 +22,7 @@ use cleanmatch::export::AudienceFormat;
 use cleanmatch::loader::LoadOptions;
 use cleanmatch::manifest::{LocalRules, MeasurementRequest, Mode, Proposal, Side};
 use cleanmatch::policy::retry_for;
+use cleanmatch::report::{Epsilon, OutputRules};
 use cleanmatch::psi::{JoinInput, JoinOutcome, MatchKey, OwnSet, PsiError, Task};
 use cleanmatch::relay::client::{RelayClient, RelayEvent, TlsRoots};
 use cleanmatch::seal::Invite;
@@ -55,6 +56,8 @@ struct Options {
     min_records: u32,
     max_records: u32,
     purpose: String,
+    epsilon: Option<Epsilon>,
+    pair: bool,
     yes: bool,
     code: Option<String>,
     relay_ca: Option<PathBuf>,
@@ -136,7 +139,7 @@ impl Run {
     /// Starts a match over `records` (a `RecordSet`, consumed). As host, `invite` is
     /// available at once; the run goes on in a background thread until `wait`.
     #[new]
-    #[pyo3(signature = (records, *, host=false, invite=None, relay=None, preset=cleanmatch::manifest::DEFAULT_PRESET.to_string(), mode="aggregate", k=cleanmatch::manifest::DEFAULT_K, group=None, measurement=None, min_records=0, max_records=cleanmatch::manifest::DEFAULT_MAX_RECORDS, purpose="overlap analysis".to_string(), yes=false, code=None, relay_ca=None, audience_out=None, audience_format="plain", receipt=None, external=false, external_join=false, max_in_flight=0, file_name=String::new()))]
+    #[pyo3(signature = (records, *, host=false, invite=None, relay=None, preset=cleanmatch::manifest::DEFAULT_PRESET.to_string(), mode="aggregate", k=cleanmatch::manifest::DEFAULT_K, group=None, measurement=None, min_records=0, max_records=cleanmatch::manifest::DEFAULT_MAX_RECORDS, purpose="overlap analysis".to_string(), epsilon=None, pair=false, yes=false, code=None, relay_ca=None, audience_out=None, audience_format="plain", receipt=None, wants_rows=false, external=false, external_join=false, max_in_flight=0, file_name=String::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         records: &mut RecordSet,
@@ -151,12 +154,15 @@ impl Run {
         min_records: u32,
         max_records: u32,
         purpose: String,
+        epsilon: Option<String>,
+        pair: bool,
         yes: bool,
         code: Option<String>,
         relay_ca: Option<PathBuf>,
         audience_out: Option<PathBuf>,
         audience_format: &str,
         receipt: Option<PathBuf>,
+        wants_rows: bool,
         external: bool,
         external_join: bool,
         max_in_flight: usize,
@@ -167,13 +173,17 @@ impl Run {
             invite,
             relay,
             preset,
-            mode: parse_mode(mode)?,
+            mode: parse_mode(mode)?.with_rows_wanted(wants_rows || audience_out.is_some()),
             k,
             group,
             measurement,
             min_records,
             max_records,
             purpose,
+            epsilon: epsilon
+                .map(|e| Epsilon::parse(&e).map_err(|err| error("usage", format!("epsilon: {err}"))))
+                .transpose()?,
+            pair,
             yes,
             code,
             relay_ca,
@@ -487,7 +497,7 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
         min_records: o.min_records,
         max_records: o.max_records,
         allow_audience: o.mode == Mode::Audience,
-        ..LocalRules::default()
+        output: OutputRules { epsilon: o.epsilon, pair: o.pair },
     };
     if o.host {
         let relay = o
@@ -523,7 +533,8 @@ fn open(o: &Options, set: &OwnSet) -> PyResult<(Session, Invite, String)> {
             group: o.group.clone(),
             measurement,
             purpose: o.purpose.clone(),
-            ..Proposal::default()
+            epsilon: o.epsilon,
+            pair: o.pair,
         }
         .to_manifest()
         .map_err(|e| error(e.code(), e))?;
@@ -660,6 +671,12 @@ async fn drive(
                         "agreed on manifest {}",
                         &cleanmatch::report::hex(&manifest.hash())[..16]
                     );
+                    if let (Some(path), Mode::Aggregate) = (&o.audience_out, manifest.mode) {
+                        eprintln!(
+                            "note: the partner did not opt in to audience mode: this run reports aggregates only and writes nothing to {}",
+                            path.display()
+                        );
+                    }
                     // Every key the records hold: the session cuts them to the agreed keys.
                     let own = set.take().unwrap_or_default();
                     eprintln!("blinding {} records ...", own.len());
@@ -673,15 +690,16 @@ async fn drive(
                         .ok_or_else(|| fail("internal", "no report"))?;
                     let mut json = report.for_side(side);
                     let matched = session.matched_rows();
-                    if let (Some(path), Some((file, options))) = (&o.audience_out, &source) {
-                        let rows = matched.clone().ok_or_else(|| {
-                            fail("usage", "no matched rows: audience mode was not agreed")
-                        })?;
+                    // Without audience mode (said when the terms were agreed) no rows are
+                    // written; the report still counts.
+                    if let (Some(path), Some((file, options)), Some(rows)) =
+                        (&o.audience_out, &source, &matched)
+                    {
                         let n = cleanmatch::cli::records::write_rows(
                             file,
                             options,
                             path,
-                            &rows,
+                            rows,
                             o.audience_format,
                         )
                         .map_err(|e| fail("io", e))?;

@@ -143,7 +143,8 @@ async fn run_async(args: Args) -> Result<(), String> {
         "aggregate" => Mode::Aggregate,
         "audience" => Mode::Audience,
         other => return Err(format!("unknown mode '{other}' (aggregate or audience)")),
-    };
+    }
+    .with_rows_wanted(args.audience_out.is_some());
     eprintln!("reading {} ...", args.file.display());
     let options = crate::loader::LoadOptions {
         columns: args.columns.clone(),
@@ -275,6 +276,9 @@ async fn run_async(args: Args) -> Result<(), String> {
                 }
                 Event::Agreed { manifest: m } => {
                     eprintln!("agreed on manifest {}", &crate::report::hex(&m.hash())[..16]);
+                    if let (Some(path), Mode::Aggregate) = (&args.audience_out, m.mode) {
+                        eprintln!("note: the partner did not opt in to audience mode: this run reports aggregates only and writes nothing to {}", path.display());
+                    }
                     let own = loaded.take_set();
                     eprintln!("blinding {} records ...", own.len());
                     session.start(own).map_err(|e| e.to_string())?;
@@ -282,8 +286,7 @@ async fn run_async(args: Args) -> Result<(), String> {
                 Event::Finished => {
                     let report = session.report().ok_or("no report")?;
                     let mut json = report.for_side(side);
-                    if let Some(path) = &args.audience_out {
-                        let rows = session.matched_rows().ok_or("no matched rows: audience mode was not agreed")?;
+                    if let (Some(path), Some(rows)) = (&args.audience_out, session.matched_rows()) {
                         let format = crate::export::AudienceFormat::parse(&args.audience_format).unwrap_or_default();
                         let n = loaded.write_rows(path, &rows, format)?;
                         json["audience_rows_written"] = serde_json::json!(n);

@@ -42,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--min-records", type=int, default=0, help="smallest set either side may bring")
     m.add_argument("--max-records", type=int, default=50_000_000, help="largest set either side may bring")
     m.add_argument("--purpose", default="overlap analysis", help="the declared purpose")
+    m.add_argument("--epsilon", help="privacy budget: discrete Laplace noise on every published count "
+                                     "(e.g. 1, 0.5); the smaller of the two sides' budgets wins")
+    m.add_argument("--pair", action="store_true",
+                   help="PAIR output rules: whole-percent match rates, above 85%% shown as '>85%%', "
+                        "lists of at least 1,000 records")
     m.add_argument("--suppress", help="a suppression (opt-out) file whose identifiers are removed before matching "
                                        "(read by every executor: give a path they can read)")
     m.add_argument("--yes", action="store_true",
@@ -90,7 +95,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             spark, df, host=args.host, invite=args.invite, relay=args.relay, preset=args.preset,
             default_country=args.default_country, columns=args.columns, mode=args.mode, k=args.k,
             group=args.group, measurement=args.measurement, min_records=args.min_records,
-            max_records=args.max_records, purpose=args.purpose, yes=args.yes, code=args.code,
+            max_records=args.max_records, purpose=args.purpose, epsilon=args.epsilon, pair=args.pair, yes=args.yes, code=args.code,
             relay_ca=args.relay_ca, audience_out=args.audience_out, audience_format=args.audience_format,
             has_header=args.header_row != 0, join_dir=args.join_dir,
             receipt=args.receipt, suppress=args.suppress, partitions=args.partitions, tasks_per_job=args.tasks_per_job,

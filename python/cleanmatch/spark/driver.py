@@ -463,7 +463,8 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     relay: Optional[str] = None, preset: str = "uid2", default_country: Optional[str] = None,
                     columns: Optional[str] = None, mode: str = "aggregate", k: int = 50,
                     group: Optional[str] = None, measurement: Optional[str] = None, min_records: int = 0,
-                    max_records: int = 50_000_000, purpose: str = "overlap analysis", yes: bool = False,
+                    max_records: int = 50_000_000, purpose: str = "overlap analysis",
+                    epsilon: Optional[str] = None, pair: bool = False, yes: bool = False,
                     code: Optional[str] = None, relay_ca: Optional[str] = None,
                     audience_out: Optional[str] = None, audience_format: str = "plain",
                     has_header: bool = True, receipt: Optional[str] = None,
@@ -472,7 +473,8 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
                     join_dir: Optional[str] = None) -> Dict[str, Any]:
     """This side of a match over a Spark DataFrame; returns the report dict (as ``cleanmatch match``).
 
-    ``audience_out`` (audience mode) is a directory the matched input rows are written to
+    ``epsilon`` and ``pair`` as ``--epsilon`` and ``--pair``. ``audience_out`` (audience mode, which
+    giving it asks for) is a directory the matched input rows are written to
     as CSV by a Spark join, in ``audience_format`` (as ``--audience-format``: plain,
     google, google-sha256, meta, meta-sha256), one file with ``\r\n`` line ends and the
     command line's quoting. ``has_header=False`` for input read with ``header_row=0``
@@ -504,7 +506,8 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     per_job = tasks_per_job or max(2, 2 * spark.sparkContext.defaultParallelism)
     run = Run(records, host=host, invite=invite, relay=relay, preset=preset, mode=mode, k=k, group=group,
               measurement=measurement, min_records=min_records, max_records=max_records, purpose=purpose,
-              yes=yes, code=code, relay_ca=relay_ca, receipt=receipt, external=True, external_join=True,
+              epsilon=epsilon, pair=pair, yes=yes, code=code, relay_ca=relay_ca, receipt=receipt,
+              wants_rows=bool(audience_out), external=True, external_join=True,
               max_in_flight=2 * per_job, file_name=label)
     if run.invite is not None:
         (on_invite or (lambda url: print(f"invite {url}", flush=True)))(run.invite)
@@ -535,10 +538,9 @@ def match_dataframe(spark: Any, df: Any, *, host: bool = False, invite: Optional
     print(f"spark: prepared in {prepared:.1f} s; {stats['tasks']} tasks in {stats['jobs']} jobs "
           f"({stats['job_seconds']:.1f} s); joined {stats['join_values']} values in {stats['join_seconds']:.1f} s",
           file=sys.stderr)
-    if audience_out:
-        rows = run.matched_rows()
-        if rows is None:
-            raise _error("usage", "no matched rows: audience mode was not agreed")
+    rows = run.matched_rows() if audience_out else None
+    if rows is not None:
+        # Without audience mode (said when the terms were agreed) nothing is written.
         from pyspark.sql import functions as F
 
         ids = records.ids_of(rows)
