@@ -62,3 +62,12 @@ def write_messy(path: Path, ids: Iterable[int], segment: bool = True) -> Dict[st
         w.writerow(["E-Mail", "Telefon", "Full Name", "Segment"] if segment else ["E-Mail", "Telefon", "Full Name", "x"])
         w.writerows(out)
     return {"records": len(ids), "invalid_rows": 17, "duplicates": len(dups)}
+
+
+def cli_says(stderr: str, e: BaseException) -> bool:
+    """Whether the command line's error line is the Python exception's: ``cleanmatch: `` and
+    the same message, with the same stable code where the command line prints one
+    (``... [code]``, as it does for file errors)."""
+    line = stderr.strip()
+    coded = f"cleanmatch: {e} [{getattr(e, 'code', '')}]"
+    return line in (f"cleanmatch: {e}", coded)

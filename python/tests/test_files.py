@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 import cleanmatch as cm
-from messy import write_messy
+from messy import cli_says, write_messy
 
 
 def cli_inspect(cli, *args):
@@ -42,7 +42,7 @@ def test_bad_input_gives_the_command_lines_error(cli, tmp_path, case):
     assert want.returncode != 0
     with pytest.raises(cm.CleanmatchError) as e:
         cm.inspect(args[0][0], **args[1])
-    assert want.stderr.strip() == f"cleanmatch: {e.value}"
+    assert cli_says(want.stderr, e.value)
     assert e.value.code == {"missing-file": "unreadable-file", "missing-column": "unknown-column",
                             "bad-role": "unknown-role", "empty": "empty-file"}[case]
 
@@ -65,4 +65,4 @@ def test_header_row_as_the_command_line(cli, tmp_path):
     with pytest.raises(cm.CleanmatchError) as e:
         cm.inspect(titled, header_row=400)
     want = cli_inspect(cli, titled, "--header-row", "400")
-    assert e.value.code == "header-row" and want.stderr.strip() == f"cleanmatch: {e.value}"
+    assert e.value.code == "header-row" and cli_says(want.stderr, e.value)

@@ -77,3 +77,45 @@ def test_usage_errors_name_the_problem_and_keep_the_records(tmp_path):
         cm.Run(records, host=True, relay="ws://127.0.0.1:1", mode="everything")
     assert e.value.code == "usage"
     assert len(records) == 10
+
+
+def test_epsilon_pair_and_asking_for_rows_as_the_command_line(cli, relay, tmp_path):
+    """`epsilon`/`pair` are `--epsilon`/`--pair` (the stricter side wins); `audience_out`
+    alone opts in to audience mode, as `--audience-out` does."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_clean(a, range(0, 1200))
+    write_clean(b, range(600, 1800))
+    guest = {}
+
+    def join(*extra):
+        def start(url):
+            def go():
+                guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes", *extra],
+                                            capture_output=True, text=True)
+            guest["t"] = threading.Thread(target=go)
+            guest["t"].start()
+        return start
+
+    report = cm.match(a, host=True, relay=relay, yes=True, epsilon="1", pair=True, on_invite=join())
+    guest["t"].join()
+    assert guest["p"].returncode == 0, guest["p"].stderr
+    theirs = json.loads(guest["p"].stdout)
+    assert report["report_hash"] == theirs["report_hash"]
+    assert report["rule"]["noise"]["epsilon"] == theirs["rule"]["noise"]["epsilon"]
+    assert str(report["rule"]["noise"]["epsilon"]) in ("1", "1.0")
+    assert report["rule"]["pair"] is True and theirs["rule"]["pair"] is True
+    # Noise moves the count by a few (scale ~13 at ε = 1 with one key), never by hundreds.
+    assert abs(report["own_matched"] - 600) < 200
+
+    out = tmp_path / "rows.csv"
+    report = cm.match(a, host=True, relay=relay, yes=True, audience_out=out, on_invite=join())
+    guest["t"].join()
+    assert guest["p"].returncode == 0, guest["p"].stderr
+    assert report["mode"] == "aggregate", "the guest did not opt in: aggregates only"
+    assert "audience_rows_written" not in report and not out.exists()
+
+    report = cm.match(a, host=True, relay=relay, yes=True, audience_out=out, on_invite=join("--mode", "audience"))
+    guest["t"].join()
+    assert guest["p"].returncode == 0, guest["p"].stderr
+    assert report["mode"] == "audience" and report["audience_rows_written"] == 600
+    assert len(out.read_text().splitlines()) == 601
