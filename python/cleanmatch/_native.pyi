@@ -134,6 +134,12 @@ class PartitionReader:
     def finish(self) -> str:
         """The partition's quality report, JSON text."""
 
+def sniff(head: bytes, complete: bool, header_row: Optional[int] = None) -> str:
+    """What the core's reader detects at the start of a text file (``head``: its first bytes,
+    64 KiB is enough; ``complete``: the whole file), as JSON text: ``format``, ``encoding``,
+    ``delimiter``, ``has_header``, ``header_row``, ``skipped``, ``headers``, ``preview``,
+    ``columns``. ``header_row`` as ``--header-row``. Raises ``CleanmatchError``."""
+
 class Run:
     """One side of a match through a relay, in a background thread (see ``cleanmatch.match``)."""
 

@@ -164,3 +164,25 @@ pub fn read_file(
     let report = serde_json::to_string(&loaded.report).map_err(|e| error("internal", e))?;
     Ok(RecordSet::from_file(loaded.set, report, path, opts))
 }
+
+/// What the core's reader detects at the start of a text file, as the JSON text of the
+/// page's preview (`format`, `encoding` {`encoding`, `bom`}, `delimiter`, `has_header`,
+/// `header_row`, `skipped`, `headers`, `preview`, `columns`): the Spark driver asks it
+/// so that report titles, an Excel `sep=` line, the delimiter and the encoding are read as
+/// `cleanmatch inspect` reads them. `head`: the file's first bytes (64 KiB is enough);
+/// `complete`: `head` is the whole file. `header_row` as `--header-row` (None: detected).
+/// Raises `CleanmatchError` with the reader's code (`empty-file`, `binary-file`, ...).
+#[pyfunction]
+#[pyo3(signature = (head, complete, header_row=None))]
+pub fn sniff(head: &[u8], complete: bool, header_row: Option<u64>) -> PyResult<String> {
+    use cleanmatch::ingest::{Ingest, IngestOptions};
+    let mut ingest = Ingest::new(IngestOptions { header_row, ..IngestOptions::default() });
+    ingest.push(head).map_err(|e| error(ingest_code(&e), e.to_string()))?;
+    if complete {
+        ingest.finish().map_err(|e| error(ingest_code(&e), e.to_string()))?;
+    }
+    // Rows are not needed; taking them lets the reader finish its look at the start.
+    while ingest.next_row().is_some() {}
+    let found = ingest.sniff().ok_or_else(|| error("usage", "not enough of the file to detect its layout: give more bytes"))?;
+    serde_json::to_string(found).map_err(|e| error("internal", e))
+}

@@ -41,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(columns::random_secret, m)?)?;
     m.add_function(wrap_pyfunction!(files::inspect, m)?)?;
     m.add_function(wrap_pyfunction!(files::read_file, m)?)?;
+    m.add_function(wrap_pyfunction!(files::sniff, m)?)?;
     m.add_function(wrap_pyfunction!(records::column_roles, m)?)?;
     m.add_class::<records::RecordSet>()?;
     m.add_class::<records::PartitionReader>()?;

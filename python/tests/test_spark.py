@@ -169,6 +169,42 @@ def test_header_row_reads_the_same_records_as_the_command_line(spark, tmp_path):
     assert e.value.code == "header-row"
 
 
+def test_spark_detects_titles_sep_lines_delimiters_and_encodings_as_the_command_line(spark, tmp_path):
+    """Without --header-row, the Spark reader finds the layout the core's reader finds."""
+    import csv
+
+    plain = tmp_path / "plain.csv"
+    write_messy(plain, range(300))
+    rows = list(csv.reader(plain.open(newline="")))
+    next(r for r in rows[1:] if len(r) >= 3)[2] = "Zoë Größer"  # a name outside ASCII, for the encodings
+
+    def semicolons(prefix: str = "") -> str:
+        import io
+
+        out = io.StringIO()
+        out.write(prefix)
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+        return out.getvalue()
+
+    cases = {
+        "titled.csv": ("Loyalty members export,,,\nGenerated 2024-03-01,,,\n" + plain.read_text()).encode(),
+        "sep.csv": semicolons("sep=;\r\n").encode("cp1252"),
+        "bom.csv": b"\xef\xbb\xbf" + semicolons().encode(),
+        "utf16.csv": semicolons().encode("utf-16"),
+    }
+    for name, data in cases.items():
+        f = tmp_path / name
+        f.write_bytes(data)
+        found: dict = {}
+        df = driver.read_input(spark, [str(f)], found=found)
+        assert df.columns == ["E-Mail", "Telefon", "Full Name", "Segment"], name
+        rs = driver.prepare(spark, df, default_country="US", partitions=3, has_header=found["header_row"] != 0)
+        from_file = cm.read_file(f, default_country="US")
+        assert len(rs) == len(from_file) == 300, name
+        assert rs.fingerprint() == from_file.fingerprint(), name
+    assert json.loads(cm._native.sniff(cases["sep.csv"], True))["encoding"]["encoding"] == "windows-1252"
+
+
 @pytest.mark.parametrize("fmt", ["plain", "google-sha256"])
 def test_a_spark_audience_export_equals_the_command_lines(spark, cli, relay, tmp_path, fmt):
     """`--audience-format` on Spark writes the bytes `cleanmatch match --audience-out` writes."""

@@ -90,14 +90,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     spark = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     try:
-        df = read_input(spark, args.input, args.format, args.delimiter, args.header_row)
+        found: dict = {}
+        df = read_input(spark, args.input, args.format, args.delimiter, args.header_row, found=found)
         report = match_dataframe(
             spark, df, host=args.host, invite=args.invite, relay=args.relay, preset=args.preset,
             default_country=args.default_country, columns=args.columns, mode=args.mode, k=args.k,
             group=args.group, measurement=args.measurement, min_records=args.min_records,
             max_records=args.max_records, purpose=args.purpose, epsilon=args.epsilon, pair=args.pair, yes=args.yes, code=args.code,
             relay_ca=args.relay_ca, audience_out=args.audience_out, audience_format=args.audience_format,
-            has_header=args.header_row != 0, join_dir=args.join_dir,
+            has_header=found.get("header_row", args.header_row) != 0, join_dir=args.join_dir,
             receipt=args.receipt, suppress=args.suppress, partitions=args.partitions, tasks_per_job=args.tasks_per_job,
             label=" ".join(args.input),
         )

@@ -29,14 +29,50 @@ def _is_local_path(p: str) -> bool:
     return "://" not in p or p.startswith("file://")
 
 
+# What Spark 4's CSV reader accepts by default (CSVOptions, INVALID_PARAMETER_VALUE.CHARSET).
+_SPARK_CHARSETS = ("iso-8859-1", "us-ascii", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-8")
+
+
+def _first_local_file(p: str) -> Optional[str]:
+    local = p[len("file://"):] if p.startswith("file://") else p
+    if not _is_local_path(p):
+        return None
+    if os.path.isdir(local):
+        names = sorted(n for n in os.listdir(local) if not n.startswith((".", "_")))
+        files = [os.path.join(local, n) for n in names if os.path.isfile(os.path.join(local, n))]
+        return files[0] if files else None
+    return local if os.path.isfile(local) else None
+
+
+def detect_csv(path: str, header_row: Optional[int] = None) -> Dict[str, Any]:
+    """What the core's reader (as ``cleanmatch inspect``) detects at the start of a local
+    CSV file: ``{"header_row": int (0: none), "delimiter": str, "encoding": str}``. The
+    Spark reader then reads every input file with that layout: report titles and an Excel
+    ``sep=`` line above the header skipped, the delimiter among ``,`` ``;`` tab ``|``, and
+    UTF-8, UTF-16 or Windows-1252. Raises ``CleanmatchError`` with the reader's code."""
+    with open(path, "rb") as f:
+        head = f.read(64 << 10)
+        complete = len(f.read(1)) == 0
+    found = json.loads(_native.sniff(head, complete, header_row))
+    enc = (found.get("encoding") or {}).get("encoding") or "UTF-8"
+    return {"header_row": found.get("header_row") or 0 if found.get("has_header") else 0,
+            "delimiter": found.get("delimiter") or ",", "encoding": enc, "columns": len(found.get("headers") or [])}
+
+
 def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimiter: Optional[str] = None,
-               header_row: Optional[int] = None) -> Any:
+               header_row: Optional[int] = None, found: Optional[Dict[str, Any]] = None) -> Any:
     """A DataFrame of all-string columns from CSV/Parquet paths or one table name.
 
-    ``header_row`` (CSV only) as ``--header-row``: the header's 1-based row number in
-    every file (rows above it are skipped), or 0 for files without a header row (the
-    columns are then named ``column 1``, ``column 2``, ... as the command line names
-    them). Raises ``CleanmatchError`` ``unreadable-file`` (``PATH: cannot read: ...``) for
+    CSV input is read as the command line reads it: the layout of the first local file
+    (report titles and an Excel ``sep=`` line above the header, the delimiter, the
+    encoding) is what the core's reader detects there (:func:`detect_csv`), unless
+    ``delimiter`` or ``header_row`` say otherwise; ``found``, a dict, receives it (its
+    ``header_row`` 0 means the files have no header line). For input Python cannot open
+    (``hdfs://``, ``s3://``) the first line is the header and the delimiter ``,`` (tab
+    for ``.tsv``) unless given. ``header_row`` (CSV only) as ``--header-row``: the header's
+    1-based row number in every file (rows above it are skipped), or 0 for files without
+    a header row (the columns are then named ``column 1``, ``column 2``, ... as the
+    command line names them). Raises ``CleanmatchError`` ``unreadable-file`` (``PATH: cannot read: ...``) for
     a missing local path, as the command line does; ``usage`` for ``header_row`` with
     Parquet or a table.
     """
@@ -63,11 +99,40 @@ def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimit
 
     if header_row is not None and (fmt != "csv" or header_row < 0):
         raise _error("usage", "--header-row takes a row number (0 for none) and applies to CSV input only")
+    encoding = "UTF-8"
+    width = 0  # the header's fields, when known: lines above it may have fewer
+    if fmt == "csv":
+        sample = _first_local_file(first)
+        if sample is not None:
+            layout = detect_csv(sample, header_row)
+            delimiter = delimiter or layout["delimiter"]
+            encoding = layout["encoding"]
+            width = layout["columns"]
+            if header_row is None and layout["header_row"] != 1:
+                header_row = layout["header_row"]
+        if found is not None:
+            found.update({"header_row": 1 if header_row is None else header_row,
+                          "delimiter": delimiter or ("\t" if first.lower().endswith(".tsv") else ","),
+                          "encoding": encoding})
+    if encoding.lower() not in _SPARK_CHARSETS:
+        # Spark 4 reads only these unless its Java-charset switch is on; Latin-1 instead
+        # of Windows-1252 would silently change bytes 0x80-0x9F (€, curly quotes).
+        try:
+            spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+        except Exception:
+            raise _error("unsupported-encoding",
+                         f"{first}: is {encoding}, which this Spark cannot read: save it as UTF-8 "
+                         "(or set spark.sql.legacy.javaCharsets=true)") from None
     try:
         if fmt == "csv" and header_row is not None:
             sep = delimiter or ("\t" if first.lower().endswith(".tsv") else ",")
-            raw = (spark.read.option("header", False).option("inferSchema", False).option("sep", sep)
-                   .option("encoding", "UTF-8").option("multiLine", True).option("escape", '"').csv(list(inputs)))
+            reader = spark.read.option("header", False).option("inferSchema", False).option("sep", sep)
+            if width:
+                from pyspark.sql.types import StringType, StructField, StructType
+
+                reader = reader.schema(StructType([StructField(f"_c{i}", StringType()) for i in range(width)]))
+            raw = (reader.option("encoding", encoding).option("multiLine", True).option("escape", '"')
+                   .csv(list(inputs)))
         elif fmt == "table":
             df = spark.table(first)
         elif fmt == "parquet":
@@ -75,12 +140,13 @@ def read_input(spark: Any, inputs: List[str], fmt: Optional[str] = None, delimit
         else:
             sep = delimiter or ("\t" if first.lower().endswith(".tsv") else ",")
             df = (spark.read.option("header", True).option("inferSchema", False).option("sep", sep)
-                  .option("encoding", "UTF-8").option("multiLine", True).option("escape", '"').csv(list(inputs)))
+                  .option("encoding", encoding).option("multiLine", True).option("escape", '"').csv(list(inputs)))
     except Exception as e:  # Spark's AnalysisException and friends: keep the first line
         raise _error("unreadable-file", f"{first}: cannot read: {str(e).splitlines()[0]}") from None
     if fmt == "csv" and header_row is not None:
         return _headed(raw, header_row, first)
-    return df.select([F.col(f"`{c}`").cast("string").alias(c) for c in df.columns])
+    return df.select([F.col(f"`{c}`").cast("string").alias(c.lstrip("\ufeff") if i == 0 else c)
+                      for i, c in enumerate(df.columns)])
 
 
 def _headed(raw: Any, header_row: int, label: str) -> Any:
@@ -99,6 +165,8 @@ def _headed(raw: Any, header_row: int, label: str) -> Any:
     if not header:
         raise _error("header-row", f"{label}: row {header_row} cannot be the header: the file has fewer rows")
     fields = [header[0][c] for c in raw.columns]
+    # The core drops a byte order mark; Spark keeps it in the first field.
+    fields = [f.lstrip("\ufeff") if i == 0 and f is not None else f for i, f in enumerate(fields)]
     names = [f.strip() if f is not None and f.strip() else f"column {i + 1}" for i, f in enumerate(fields)]
     body = numbered.filter(F.col("__row") > header_row).orderBy("__file", "__at").drop("__file", "__at", "__row")
     return body.toDF(*names)
