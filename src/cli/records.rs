@@ -30,14 +30,14 @@ fn file_error(path: &Path, e: &IngestError) -> String {
 
 /// Streams `path` into `push` in 1 MiB reads.
 fn stream(path: &Path, mut push: impl FnMut(&[u8]) -> Result<(), IngestError>) -> Result<(), String> {
-    let mut file = File::open(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut file = File::open(path).map_err(|e| format!("{}: cannot read: {e} [unreadable-file]", path.display()))?;
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+            Err(e) => return Err(format!("{}: cannot read: {e} [unreadable-file]", path.display())),
         };
         push(&buf[..n]).map_err(|e| file_error(path, &e))?;
     }
