@@ -99,7 +99,7 @@ pub use event::{Event, Origin};
 pub use link::{ACK_EVERY, WINDOW_BYTES};
 
 use crate::manifest::{Change, LocalRules, Manifest};
-use crate::psi::{JoinInput, JoinOutcome, KeyMask, OwnSet, Party, Progress, PsiError, Secret, Task};
+use crate::psi::{JoinInput, JoinOutcome, KeyMask, OwnSet, Party, PartyError, Progress, PsiError, Secret, Task};
 use crate::report::Report;
 use crate::seal::Invite;
 use crate::wire::Message;
@@ -414,23 +414,7 @@ impl Session {
     /// # Errors
     /// [`SessionError::Party`] if the outcome does not fit the values handed out.
     pub fn complete_join(&mut self, outcome: JoinOutcome) -> Result<(), SessionError> {
-        if self.failed {
-            return Ok(());
-        }
-        let r = match self.party.as_mut() {
-            Some(p) => p.complete_join(outcome).map_err(SessionError::from),
-            None => Err(SessionError::State("no run")),
-        };
-        match r {
-            Ok(()) => {
-                self.after_party();
-                Ok(())
-            }
-            Err(e) => {
-                self.fail(&e);
-                Err(e)
-            }
-        }
+        self.with_party(|p| p.complete_join(outcome))
     }
 
     /// The next task to compute (with [`Session::secret`]), if any.
@@ -448,11 +432,17 @@ impl Session {
     /// # Errors
     /// [`SessionError::Party`], e.g. when the partner sent an invalid point.
     pub fn complete(&mut self, id: u64, result: Result<Vec<u8>, PsiError>) -> Result<(), SessionError> {
+        self.with_party(|p| p.complete(id, result))
+    }
+
+    /// Hands something to the run (nothing once the session failed), then sends what the
+    /// run produced; an error ends the session.
+    fn with_party(&mut self, step: impl FnOnce(&mut Party) -> Result<(), PartyError>) -> Result<(), SessionError> {
         if self.failed {
             return Ok(());
         }
         let r = match self.party.as_mut() {
-            Some(p) => p.complete(id, result).map_err(SessionError::from),
+            Some(p) => step(p).map_err(SessionError::from),
             None => Err(SessionError::State("no run")),
         };
         match r {

@@ -3,7 +3,8 @@
 //! `cleanmatch/_arrow.py`); the results come back as buffers Python wraps into arrays.
 
 use crate::errors::{error, normalize_code, psi};
-use cleanmatch::normalize::{Kind, Preset};
+use crate::files::preset;
+use cleanmatch::normalize::Kind;
 use cleanmatch::psi::{
     blind_batch, evaluate_batch, MatchKey, PsiError, Secret, DIGEST_LEN, POINT_LEN, VALUE_LEN,
 };
@@ -127,17 +128,6 @@ impl StrBuilder {
     }
 }
 
-fn preset(name: &str) -> PyResult<Preset> {
-    Preset::named(name).ok_or_else(|| {
-        error(
-            "unknown-preset",
-            format!(
-                "unknown preset {name:?}; valid presets: {}",
-                Preset::NAMES.join(", ")
-            ),
-        )
-    })
-}
 
 fn kind(name: &str) -> PyResult<Kind> {
     Kind::parse(name).ok_or_else(|| {

@@ -5,7 +5,6 @@
 //! (docs/interfaces.md); an invalid point also carries `index`. Messages never contain
 //! identifiers or key material, because the core errors never do.
 
-use cleanmatch::ingest::IngestError;
 use cleanmatch::normalize::NormalizeError;
 use cleanmatch::psi::PsiError;
 use pyo3::create_exception;
@@ -59,9 +58,4 @@ pub fn normalize_code(e: &NormalizeError) -> &'static str {
         NormalizeError::UnknownCountry => "unknown-country",
         _ => "invalid",
     }
-}
-
-/// The stable code of a file reading error.
-pub fn ingest_code(e: &IngestError) -> &'static str {
-    e.code()
 }

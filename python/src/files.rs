@@ -1,62 +1,24 @@
 //! Reading a customer file the way `cleanmatch inspect` and `cleanmatch match` do: the
-//! core's [`Loader`] in 1 MiB reads, with the same messages (`FILE: what is wrong`) and
-//! a stable code on each error.
+//! command line's own reader (`cleanmatch::cli::records`), its messages (`FILE: what is
+//! wrong`) and stable codes raised as `CleanmatchError`.
 
-use crate::errors::{error, ingest_code};
+use crate::errors::error;
 use crate::records::RecordSet;
+use cleanmatch::cli::records::{self as core_files, FileError};
 use cleanmatch::ingest::Suppression;
-use cleanmatch::loader::{LoadOptions, Loaded, Loader, SuppressionLoader};
+use cleanmatch::loader::{LoadOptions, Loaded};
 use cleanmatch::normalize::Preset;
 use pyo3::prelude::*;
-use std::fs::File;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-/// Bytes per read, as the command line.
-const CHUNK: usize = 1 << 20;
-
-fn stream<E>(
-    path: &Path,
-    mut push: impl FnMut(&[u8]) -> Result<(), E>,
-    code: impl Fn(&E) -> &'static str,
-) -> PyResult<()>
-where
-    E: core::fmt::Display,
-{
-    let mut file = File::open(path).map_err(|e| {
-        error(
-            "unreadable-file",
-            format!("{}: cannot read: {e}", path.display()),
-        )
-    })?;
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(error(
-                    "unreadable-file",
-                    format!("{}: cannot read: {e}", path.display()),
-                ))
-            }
-        };
-        push(&buf[..n]).map_err(|e| error(code(&e), format!("{}: {e}", path.display())))?;
-    }
+/// The command line's file error as a `CleanmatchError` (same code, same message).
+fn raise(e: FileError) -> PyErr {
+    error(e.code, e.message)
 }
 
 /// The preset by name, or the command line's message.
 pub fn preset(name: &str) -> PyResult<Preset> {
-    Preset::named(name).ok_or_else(|| {
-        error(
-            "unknown-preset",
-            format!(
-                "unknown preset {name:?}; valid presets: {}",
-                Preset::NAMES.join(", ")
-            ),
-        )
-    })
+    core_files::preset(name).map_err(raise)
 }
 
 /// Reads a suppression (opt-out) file: every valid identifier in its guessed columns.
@@ -65,13 +27,10 @@ pub fn read_suppression(
     preset: &Preset,
     default_country: Option<String>,
 ) -> PyResult<Suppression> {
-    let mut l = SuppressionLoader::new(preset.clone(), default_country);
-    stream(path, |c| l.push(c), ingest_code)?;
-    l.finish()
-        .map_err(|e| error(ingest_code(&e), format!("{}: {e}", path.display())))
+    core_files::read_suppression(path, preset, default_country).map_err(raise)
 }
 
-/// Reads a whole file through the core (see `cleanmatch::cli::records::read`).
+/// Reads a whole file through the core, as the command line does.
 pub fn read(
     file: &Path,
     preset_name: &str,
@@ -79,23 +38,7 @@ pub fn read(
     suppress: Option<&Path>,
     keep: bool,
 ) -> PyResult<Loaded> {
-    let preset = preset(preset_name)?;
-    let suppression = match suppress {
-        Some(path) => Some(read_suppression(
-            path,
-            &preset,
-            options.default_country.clone(),
-        )?),
-        None => None,
-    };
-    let mut loader = Loader::new(preset, options, suppression);
-    if !keep {
-        loader = loader.report_only();
-    }
-    stream(file, |c| loader.push(c), ingest_code)?;
-    loader
-        .finish()
-        .map_err(|e| error(ingest_code(&e), format!("{}: {e}", file.display())))
+    core_files::read(file, preset_name, options, suppress, keep).map_err(raise)
 }
 
 fn options(
@@ -177,9 +120,9 @@ pub fn read_file(
 pub fn sniff(head: &[u8], complete: bool, header_row: Option<u64>) -> PyResult<String> {
     use cleanmatch::ingest::{Ingest, IngestOptions};
     let mut ingest = Ingest::new(IngestOptions { header_row, ..IngestOptions::default() });
-    ingest.push(head).map_err(|e| error(ingest_code(&e), e.to_string()))?;
+    ingest.push(head).map_err(|e| error(e.code(), e.to_string()))?;
     if complete {
-        ingest.finish().map_err(|e| error(ingest_code(&e), e.to_string()))?;
+        ingest.finish().map_err(|e| error(e.code(), e.to_string()))?;
     }
     // Rows are not needed; taking them lets the reader finish its look at the start.
     while ingest.next_row().is_some() {}

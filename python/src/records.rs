@@ -9,7 +9,7 @@
 //! those records (or a file's) on the driver.
 
 use crate::columns::{StrBuilder, StrColumn};
-use crate::errors::{error, ingest_code};
+use crate::errors::error;
 use crate::files::preset;
 use cleanmatch::ingest::{ColumnGuess, ColumnRole, FileFormat, ReadStats, Row, Sniff};
 use cleanmatch::loader::LoadOptions;
@@ -255,7 +255,7 @@ impl PartitionReader {
             group,
             suppression,
         )
-        .map_err(|e| error(ingest_code(&e), e))?;
+        .map_err(|e| error(e.code(), e))?;
         Ok(PartitionReader {
             inspector: Some(inspector),
             columns: headers.len(),
@@ -397,20 +397,20 @@ pub fn column_roles(
     let mut guesses = cleanmatch::ingest::roles::guess_roles(&headers, has_header, &sample);
     if let Some(spec) = &columns {
         cleanmatch::ingest::roles::apply_overrides(&mut guesses, spec)
-            .map_err(|e| error(ingest_code(&e), e))?;
+            .map_err(|e| error(e.code(), e))?;
     }
     let group = match &group {
         Some(name) => Some(
             cleanmatch::ingest::roles::find_column(&guesses, name).ok_or_else(|| {
                 let e = cleanmatch::ingest::IngestError::UnknownColumn { name: name.clone() };
-                error(ingest_code(&e), e)
+                error(e.code(), e)
             })?,
         ),
         None => None,
     };
     if !guesses.iter().any(|g| g.role.is_identifier()) {
         let e = cleanmatch::ingest::IngestError::NoIdentifierColumn;
-        return Err(error(ingest_code(&e), e));
+        return Err(error(e.code(), e));
     }
     Ok((
         guesses.iter().map(|g| g.role.as_str().to_owned()).collect(),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
 
 import cleanmatch as cm
+from partners import CliGuest
 from messy import write_clean, write_messy
 
 
@@ -14,21 +13,10 @@ def test_python_host_and_cli_guest_agree_with_the_truth(cli, relay, tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     write_clean(a, range(0, 600))
     truth = write_messy(b, range(400, 1000))
-    guest = {}
-
-    def join(url):
-        def go():
-            guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes",
-                                         "--default-country", "US", "--group", "Segment"],
-                                        capture_output=True, text=True)
-        guest["t"] = threading.Thread(target=go)
-        guest["t"].start()
-
+    guest = CliGuest(cli, "--file", b, "--yes", "--default-country", "US", "--group", "Segment")
     receipt = tmp_path / "receipt.json"
-    report = cm.match(a, host=True, relay=relay, yes=True, k=20, on_invite=join, receipt=receipt)
-    guest["t"].join()
-    assert guest["p"].returncode == 0, guest["p"].stderr
-    theirs = json.loads(guest["p"].stdout)
+    report = cm.match(a, host=True, relay=relay, yes=True, k=20, on_invite=guest, receipt=receipt)
+    theirs = guest.report()
     assert report["report_hash"] == theirs["report_hash"]
     assert report["own_records"] == 600 and report["partner_records"] == truth["records"] == 600
     assert report["own_matched"] == 200 and theirs["own_matched"] == 200
@@ -43,22 +31,14 @@ def test_a_code_that_differs_stops_the_run_before_anything_is_proposed(cli, rela
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     write_clean(a, range(0, 100))
     write_clean(b, range(50, 150))
-    guest = {}
-
-    def join(url):
-        def go():
-            guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes"],
-                                        capture_output=True, text=True)
-        guest["t"] = threading.Thread(target=go)
-        guest["t"].start()
-
+    guest = CliGuest(cli, "--file", b, "--yes")
     # Six digits no verification code has: codes are digits only, this one has a letter.
     with pytest.raises(cm.CleanmatchError) as e:
-        cm.match(a, host=True, relay=relay, code="12345x", k=20, on_invite=join)
-    guest["t"].join()
+        cm.match(a, host=True, relay=relay, code="12345x", k=20, on_invite=guest)
+    p = guest.wait()
     assert e.value.code == "cancelled" and "verification codes differ" in str(e.value)
-    assert guest["p"].returncode != 0
-    assert "cancelled, at the partner" in guest["p"].stderr
+    assert p.returncode != 0
+    assert "cancelled, at the partner" in p.stderr
 
 
 def test_usage_errors_name_the_problem_and_keep_the_records(tmp_path):
@@ -85,21 +65,9 @@ def test_epsilon_pair_and_asking_for_rows_as_the_command_line(cli, relay, tmp_pa
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     write_clean(a, range(0, 1200))
     write_clean(b, range(600, 1800))
-    guest = {}
-
-    def join(*extra):
-        def start(url):
-            def go():
-                guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes", *extra],
-                                            capture_output=True, text=True)
-            guest["t"] = threading.Thread(target=go)
-            guest["t"].start()
-        return start
-
-    report = cm.match(a, host=True, relay=relay, yes=True, epsilon="1", pair=True, on_invite=join())
-    guest["t"].join()
-    assert guest["p"].returncode == 0, guest["p"].stderr
-    theirs = json.loads(guest["p"].stdout)
+    guest = CliGuest(cli, "--file", b, "--yes")
+    report = cm.match(a, host=True, relay=relay, yes=True, epsilon="1", pair=True, on_invite=guest)
+    theirs = guest.report()
     assert report["report_hash"] == theirs["report_hash"]
     assert report["rule"]["noise"]["epsilon"] == theirs["rule"]["noise"]["epsilon"]
     assert str(report["rule"]["noise"]["epsilon"]) in ("1", "1.0")
@@ -108,14 +76,14 @@ def test_epsilon_pair_and_asking_for_rows_as_the_command_line(cli, relay, tmp_pa
     assert abs(report["own_matched"] - 600) < 200
 
     out = tmp_path / "rows.csv"
-    report = cm.match(a, host=True, relay=relay, yes=True, audience_out=out, on_invite=join())
-    guest["t"].join()
-    assert guest["p"].returncode == 0, guest["p"].stderr
+    guest = CliGuest(cli, "--file", b, "--yes")
+    report = cm.match(a, host=True, relay=relay, yes=True, audience_out=out, on_invite=guest)
+    guest.report()
     assert report["mode"] == "aggregate", "the guest did not opt in: aggregates only"
     assert "audience_rows_written" not in report and not out.exists()
 
-    report = cm.match(a, host=True, relay=relay, yes=True, audience_out=out, on_invite=join("--mode", "audience"))
-    guest["t"].join()
-    assert guest["p"].returncode == 0, guest["p"].stderr
+    guest = CliGuest(cli, "--file", b, "--yes", "--mode", "audience")
+    report = cm.match(a, host=True, relay=relay, yes=True, audience_out=out, on_invite=guest)
+    guest.report()
     assert report["mode"] == "audience" and report["audience_rows_written"] == 600
     assert len(out.read_text().splitlines()) == 601

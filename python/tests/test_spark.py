@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 
 import pyarrow as pa
 import pytest
@@ -14,6 +13,7 @@ import pytest
 import cleanmatch as cm
 from cleanmatch.spark import driver
 from conftest import ROOT
+from partners import CliGuest
 from messy import cli_says, write_clean, write_messy
 from test_columns import FIXED, native
 
@@ -56,21 +56,11 @@ def test_spark_host_and_cli_guest_match_through_the_relay(spark, cli, relay, tmp
     a, b = tmp_path / "spark.csv", tmp_path / "cli.csv"
     truth = write_messy(a, range(400, 1000))
     write_clean(b, range(0, 600))
-    guest = {}
-
-    def join(url):
-        def go():
-            guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes"],
-                                        capture_output=True, text=True)
-        guest["t"] = threading.Thread(target=go)
-        guest["t"].start()
-
+    guest = CliGuest(cli, "--file", b, "--yes")
     df = driver.read_input(spark, [str(a)])
     report = driver.match_dataframe(spark, df, host=True, relay=relay, yes=True, default_country="US",
-                                    group="Segment", k=20, partitions=3, tasks_per_job=2, on_invite=join)
-    guest["t"].join()
-    assert guest["p"].returncode == 0, guest["p"].stderr
-    theirs = json.loads(guest["p"].stdout)
+                                    group="Segment", k=20, partitions=3, tasks_per_job=2, on_invite=guest)
+    theirs = guest.report()
     assert report["report_hash"] == theirs["report_hash"]
     assert report["own_records"] == truth["records"] == 600
     assert report["partner_records"] == 600

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import threading
 
 import pytest
 
 from cleanmatch import _native
 from cleanmatch.spark import driver
+from partners import CliGuest
 from messy import write_clean, write_messy
 
 
@@ -63,21 +63,11 @@ def test_a_spark_host_joining_on_spark_gets_the_command_lines_report(spark, cli,
     write_messy(a, range(400, 1000))
     write_clean(b, range(0, 650))
     want, _ = _cli_pair(cli, relay, a, b, ["--group", "Segment", "--default-country", "US", "--k", "20"])
-    guest = {}
-
-    def join(url):
-        def go():
-            guest["p"] = subprocess.run([str(cli), "match", "--invite", url, "--file", str(b), "--yes"],
-                                        capture_output=True, text=True)
-        guest["t"] = threading.Thread(target=go)
-        guest["t"].start()
-
+    guest = CliGuest(cli, "--file", b, "--yes")
     df = driver.read_input(spark, [str(a)])
     report = driver.match_dataframe(spark, df, host=True, relay=relay, yes=True, default_country="US",
-                                    group="Segment", k=20, partitions=partitions, tasks_per_job=2, on_invite=join)
-    guest["t"].join()
-    assert guest["p"].returncode == 0, guest["p"].stderr
-    assert report["report_hash"] == json.loads(guest["p"].stdout)["report_hash"]
+                                    group="Segment", k=20, partitions=partitions, tasks_per_job=2, on_invite=guest)
+    assert report["report_hash"] == guest.report()["report_hash"]
     assert report["report_hash"] == want["report_hash"], "the same report as the command line's"
     assert report == want
     # The values were joined on Spark (600 own email values and 650 partner ones at least).

@@ -2,7 +2,7 @@
 //! matched rows back out, through the core's [`crate::loader`].
 
 use crate::export::AudienceFormat;
-use crate::ingest::IngestError;
+use crate::ingest::{IngestError, Suppression};
 use crate::loader::{LoadOptions, Loaded, Loader, RowPicker, SuppressionLoader};
 use crate::normalize::Preset;
 use crate::psi::OwnSet;
@@ -22,40 +22,84 @@ pub struct LoadedFile {
     options: LoadOptions,
 }
 
-/// A file's error as the command line prints it: the file, the message and the stable
-/// code in brackets (the same code the page and the npm API report).
-fn file_error(path: &Path, e: &IngestError) -> String {
-    format!("{}: {e} [{}]", path.display(), e.code())
+/// A file that could not be read: the stable code (an [`IngestError`] code, or
+/// `unreadable-file`, `unknown-preset`) and a message naming the file. The command line
+/// prints `message [code]`; the Python package raises both. No identifier in either.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    /// Stable code, as the page and the npm API report.
+    pub code: &'static str,
+    /// What was wrong, naming the file.
+    pub message: String,
+}
+
+impl FileError {
+    fn ingest(path: &Path, e: &IngestError) -> FileError {
+        FileError { code: e.code(), message: format!("{}: {e}", path.display()) }
+    }
+
+    fn io(path: &Path, e: &io::Error) -> FileError {
+        FileError { code: "unreadable-file", message: format!("{}: cannot read: {e}", path.display()) }
+    }
+}
+
+impl core::fmt::Display for FileError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} [{}]", self.message, self.code)
+    }
+}
+
+impl From<FileError> for String {
+    fn from(e: FileError) -> String {
+        e.to_string()
+    }
 }
 
 /// Streams `path` into `push` in 1 MiB reads.
-fn stream(path: &Path, mut push: impl FnMut(&[u8]) -> Result<(), IngestError>) -> Result<(), String> {
-    let mut file = File::open(path).map_err(|e| format!("{}: cannot read: {e} [unreadable-file]", path.display()))?;
+fn stream(path: &Path, mut push: impl FnMut(&[u8]) -> Result<(), IngestError>) -> Result<(), FileError> {
+    let mut file = File::open(path).map_err(|e| FileError::io(path, &e))?;
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("{}: cannot read: {e} [unreadable-file]", path.display())),
+            Err(e) => return Err(FileError::io(path, &e)),
         };
-        push(&buf[..n]).map_err(|e| file_error(path, &e))?;
+        push(&buf[..n]).map_err(|e| FileError::ingest(path, &e))?;
     }
 }
 
-/// Reads the whole file through the core; with `keep_records` false only the quality
-/// report is computed.
+/// The preset named `name`.
 ///
 /// # Errors
-/// A message naming the file and what was wrong with it.
-pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&Path>, keep_records: bool) -> Result<Loaded, String> {
-    let preset = Preset::named(preset).ok_or_else(|| format!("unknown preset {preset:?}; valid presets: {}", Preset::NAMES.join(", ")))?;
+/// `unknown-preset`, listing the valid names.
+pub fn preset(name: &str) -> Result<Preset, FileError> {
+    Preset::named(name).ok_or_else(|| FileError {
+        code: "unknown-preset",
+        message: format!("unknown preset {name:?}; valid presets: {}", Preset::NAMES.join(", ")),
+    })
+}
+
+/// Reads a suppression (opt-out) file: every valid identifier in its guessed columns.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_suppression(path: &Path, preset: &Preset, default_country: Option<String>) -> Result<Suppression, FileError> {
+    let mut l = SuppressionLoader::new(preset.clone(), default_country);
+    stream(path, |c| l.push(c))?;
+    l.finish().map_err(|e| FileError::ingest(path, &e))
+}
+
+/// Reads the whole file through the core; with `keep_records` false only the quality
+/// report is computed. Shared by the command line and the Python package.
+///
+/// # Errors
+/// A [`FileError`] naming the file, what was wrong with it and its code.
+pub fn read(file: &Path, preset_name: &str, options: LoadOptions, suppress: Option<&Path>, keep_records: bool) -> Result<Loaded, FileError> {
+    let preset = preset(preset_name)?;
     let suppression = match suppress {
-        Some(path) => {
-            let mut l = SuppressionLoader::new(preset.clone(), options.default_country.clone());
-            stream(path, |c| l.push(c))?;
-            Some(l.finish().map_err(|e| file_error(path, &e))?)
-        }
+        Some(path) => Some(read_suppression(path, &preset, options.default_country.clone())?),
         None => None,
     };
     let mut loader = Loader::new(preset, options, suppression);
@@ -63,7 +107,7 @@ pub fn read(file: &Path, preset: &str, options: LoadOptions, suppress: Option<&P
         loader = loader.report_only();
     }
     stream(file, |c| loader.push(c))?;
-    loader.finish().map_err(|e| file_error(file, &e))
+    loader.finish().map_err(|e| FileError::ingest(file, &e))
 }
 
 /// Reads the whole file into records for a match.
