@@ -4,13 +4,11 @@
 // The figures must equal a truth computed here from the generated people, independently
 // of the core, and both sides must hold the same report (report_hash).
 //
-// File A (the richer side): a reference number that today's column guess takes for a
-// postal code (the agreed keys must cut it away), two email columns, phone numbers in
-// national formats, mixed case and stray spaces, rows with a phone only, a region column.
+// File A (the richer side), as a POS export: two report title lines above the header, a
+// reference-number column (an id: never a key), two email columns, phone numbers in
+// national formats and as spreadsheet floats (`4155550014.0`, as pandas writes a phone
+// column with blanks), mixed case and stray spaces, rows with a phone only, a region column.
 // File B: emails only, `;`-separated, quoted, upper case, some matching A's second email.
-// Not here yet: title lines above the header and spreadsheet float phones
-// (`4155550001.0`): `cleanmatch inspect` misreads both today (the title line becomes the
-// header; the float is an invalid phone). Add them to fileA() when the ingest reads them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,11 +37,12 @@ after(async () => {
 /** Side A: 400 rows; returns the CSV text and per row the normalized emails (the truth). */
 function fileA() {
   const rows = [];
-  const lines = ['Ref,E-Mail,Email 2,Mobile,Region'];
+  const lines = ['Loyalty members export,,,,', 'Generated 2024-03-01 09:00 by store 12,,,,', 'Ref,E-Mail,Email 2,Mobile,Region'];
   for (let i = 1; i <= 400; i++) {
     const primary = i % 13 === 0 ? '' : i % 5 === 0 ? ` Person${i}@Example.COM ` : `person${i}@example.com`;
     const second = i % 3 === 0 ? `p${i}.alt@example.org` : '';
-    const phone = i % 2 === 0 ? `(415) 555-${String(i).padStart(4, '0')}` : i % 13 === 0 ? `+1 415 555 ${String(i).padStart(4, '0')}` : '';
+    const pad = String(i).padStart(4, '0');
+    const phone = i % 14 === 0 ? `415555${pad}.0` : i % 2 === 0 ? `(415) 555-${pad}` : i % 13 === 0 ? `+1 415 555 ${pad}` : '';
     const region = i % 4 < 2 ? 'north' : 'south';
     const ref = String(10000 + i);
     lines.push([ref, primary, second, phone, region].join(','));
@@ -246,6 +245,7 @@ test('truth: the generated files overlap as intended', () => {
   assert.ok(t.a.matched > 100 && t.a.matched < t.a.records, `A matched ${t.a.matched} of ${t.a.records}`);
   assert.ok(t.b.matched > 100 && t.b.matched < t.b.records, `B matched ${t.b.matched} of ${t.b.records}`);
   assert.ok(t.a.records < t.aRows, 'some A rows have a phone only');
+  assert.ok(/,415555\d{4}\.0,/.test(fileA().text) && fileA().text.startsWith('Loyalty members export'), 'float phones and title lines');
   assert.ok(t.a.groups.every((g) => g.matched !== null));
   // Some A records match only through their second email column (their first is empty).
   const bEmails = new Set(fileB().rows.map((r) => r.email));
